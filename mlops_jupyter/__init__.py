@@ -1,0 +1,68 @@
+"""mlops-jupyter: experiment tracking, notebook pipelines, model governance and production
+jobs without leaving Jupyter.
+
+>>> import mlops_jupyter as mlops
+>>> with mlops.track(experiment="churn", params={"max_depth": 6}) as run:
+...     mlops.log_metric("auc", 0.93)
+
+Everything is imported lazily: ``%load_ext mlops_jupyter`` and ``import mlops_jupyter``
+stay fast because MLflow, papermill, SHAP and plotly load only when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+
+# public name -> "module:attribute", resolved on first access
+_API = {
+    # tracking
+    "track": "tracking.fluent:track",
+    "active_run": "tracking.fluent:active_run",
+    "log_param": "tracking.fluent:log_param",
+    "log_params": "tracking.fluent:log_params",
+    "log_metric": "tracking.fluent:log_metric",
+    "log_metrics": "tracking.fluent:log_metrics",
+    "set_tag": "tracking.fluent:set_tag",
+    "log_artifact": "tracking.fluent:log_artifact",
+    "log_model": "tracking.fluent:log_model",
+    "check": "tracking.fluent:check",
+    "flush": "tracking.fluent:flush",
+    "set_experiment": "tracking.fluent:set_experiment",
+    "notebook_version": "tracking.notebook:file_version",
+    "runs": "tracking.query:runs_frame",
+    # errors
+    "MlopsError": "errors:MlopsError",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    target = _API.get(name)
+    if target is None:
+        raise AttributeError(f"module 'mlops_jupyter' has no attribute {name!r}")
+    module, attribute = target.split(":")
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext mlops_jupyter``: register the ``%mlops`` / ``%%mlops`` magics."""
+    from .magics import register
+
+    register(ipython)
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "mlops_jupyter.server"}]
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "mlops-jupyter"}]

@@ -1,0 +1,54 @@
+"""The Jupyter server extension: the REST API under ``/mlops/api/`` that the sidebar uses.
+
+Handlers are thin (parse, call the core in a worker thread, answer JSON); errors map to
+statuses in one place (:mod:`.base`). Loading the extension imports no MLflow.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from jupyter_server.utils import url_path_join
+
+from .. import config
+
+API = "mlops/api"
+
+# URL pattern under /mlops/api -> "module:HandlerClass" in mlops_jupyter.server.handlers
+ROUTES = [
+    (r"/status", "tracking:StatusHandler"),
+    (r"/experiments", "tracking:ExperimentsHandler"),
+    (r"/runs", "tracking:RunsHandler"),
+    (r"/runs/(?P<run_id>[0-9a-f]{32})", "tracking:RunHandler"),
+]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:
+    _share_state_dir(serverapp.root_dir)
+    base = serverapp.web_app.settings["base_url"]
+    handlers = []
+    for pattern, target in ROUTES:
+        module, name = target.split(":")
+        handler = getattr(importlib.import_module(f".handlers.{module}", __name__), name)
+        handlers.append((url_path_join(base, API) + pattern, handler))
+    serverapp.web_app.add_handlers(".*$", handlers)
+    serverapp.log.info(
+        "mlops-jupyter: REST API at %s, state in %s", url_path_join(base, API), config.state_dir(create=False)
+    )
+
+
+def _share_state_dir(root_dir: str) -> None:
+    """Pin the state directory for this server and every kernel it starts.
+
+    Without this a kernel running a notebook in a sub-folder would look for `.mlops/`
+    from its own working directory and could start a second, empty store.
+    """
+    if os.environ.get("MLOPS_HOME"):
+        return
+    previous = os.getcwd()
+    try:
+        os.chdir(root_dir)
+        os.environ["MLOPS_HOME"] = str(config.state_dir(create=False))
+    finally:
+        os.chdir(previous)

@@ -1,0 +1,81 @@
+"""What every handler shares: authentication, JSON in and out, and the error-to-status map."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from ..errors import STATUS, BadInput, MlopsError
+
+
+def api(method):
+    """Authenticate, run the handler, and answer any error as ``{"error", "detail"}`` JSON.
+
+    This is the one place where errors become HTTP statuses (via ``errors.STATUS``).
+    """
+
+    @web.authenticated
+    @functools.wraps(method)
+    async def wrapper(self, *args, **kwargs):
+        try:
+            result = await method(self, *args, **kwargs)
+        except MlopsError as exc:
+            self.set_status(exc.http_status)
+            result = exc.to_dict()
+        except Exception as exc:  # noqa: BLE001 - an unexpected failure is still JSON
+            self.log.exception("mlops-jupyter: %s %s failed", self.request.method, self.request.path)
+            self.set_status(STATUS["error"][0])
+            result = {"error": f"internal error: {type(exc).__name__}", "detail": str(exc), "code": "error"}
+        if result is not None:
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(result, default=str))
+
+    return wrapper
+
+
+class MlopsHandler(APIHandler):
+    @property
+    def username(self) -> str:
+        user = self.current_user
+        return getattr(user, "username", None) or str(user)
+
+    async def call(self, fn, *args, **kwargs):
+        """Run a blocking core function in a worker thread (MLflow and SQL are synchronous)."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def body(self, model=None):
+        """The JSON body, validated by the pydantic ``model`` when one is given."""
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"the request body is not JSON: {exc}", "Send a JSON object.") from exc
+        if model is None:
+            return data
+        return validate(model, data)
+
+    def query(self, model):
+        """Query-string arguments validated by the pydantic ``model``."""
+        data = {}
+        for key, values in self.request.query_arguments.items():
+            decoded = [v.decode() for v in values]
+            field = model.model_fields.get(key)
+            is_list = field is not None and "list" in str(field.annotation)
+            data[key] = decoded if is_list else decoded[-1]
+        return validate(model, data)
+
+
+def validate(model, data):
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        accepted = ", ".join(model.model_fields)
+        raise BadInput(f"invalid request: {problems}", f"Accepted fields: {accepted}.") from None

@@ -1,0 +1,1 @@
+"""REST handlers, one module per area; each is parse → core call → JSON."""

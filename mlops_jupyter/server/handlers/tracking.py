@@ -1,0 +1,55 @@
+"""Experiments, runs and the server's tracking status."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ... import config
+from ..._version import __version__
+from ..base import MlopsHandler, api
+
+
+class ListRunsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    experiment: list[str] | None = None
+    filter: str = ""
+    max_results: int = Field(50, ge=1, le=1000)
+    page_token: str | None = None
+
+
+class StatusHandler(MlopsHandler):
+    @api
+    async def get(self):
+        return {
+            "version": __version__,
+            "user": self.username,
+            "tracking_uri": config.tracking_uri(),
+            "state_dir": str(config.state_dir(create=False)),
+        }
+
+
+class ExperimentsHandler(MlopsHandler):
+    @api
+    async def get(self):
+        from ...tracking import query
+
+        return {"experiments": await self.call(query.experiments)}
+
+
+class RunsHandler(MlopsHandler):
+    @api
+    async def get(self):
+        from ...tracking import query
+
+        q = self.query(ListRunsQuery)
+        page = await self.call(query.search, q.experiment, q.filter, q.max_results, q.page_token)
+        return page.to_dict()
+
+
+class RunHandler(MlopsHandler):
+    @api
+    async def get(self, run_id: str):
+        from ...tracking import query
+
+        return (await self.call(query.get_run, run_id)).to_dict()

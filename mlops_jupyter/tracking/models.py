@@ -1,0 +1,70 @@
+"""Logging a model object with the MLflow flavor that fits it."""
+
+from __future__ import annotations
+
+import logging
+
+from ..errors import BadInput
+
+# top-level package of the model's class -> MLflow flavor module
+FLAVORS = {
+    "sklearn": "mlflow.sklearn",
+    "xgboost": "mlflow.xgboost",
+    "lightgbm": "mlflow.lightgbm",
+    "torch": "mlflow.pytorch",
+    "statsmodels": "mlflow.statsmodels",
+}
+
+
+def flavor_of(model) -> str:
+    """The MLflow flavor module for ``model``; a clear error when none fits."""
+    package = type(model).__module__.split(".")[0]
+    if package in FLAVORS:
+        return FLAVORS[package]
+    # Pipelines and meta-estimators from other packages still follow the sklearn API.
+    if hasattr(model, "fit") and hasattr(model, "predict") and hasattr(model, "get_params"):
+        return "mlflow.sklearn"
+    raise BadInput(
+        f"cannot log a model of type {type(model).__module__}.{type(model).__name__}",
+        f"Supported: objects from {', '.join(sorted(FLAVORS))}, or any estimator with the scikit-learn API.",
+    )
+
+
+def log_model(model, run_id: str, name: str = "model", sample=None):
+    """Log ``model`` into run ``run_id``; the signature is inferred from ``sample`` when given."""
+    import importlib
+
+    flavor = importlib.import_module(flavor_of(model))
+    signature = None
+    if sample is not None:
+        signature = infer_signature(model, sample)
+    kwargs = {}
+    if flavor.__name__ == "mlflow.sklearn":
+        # MLflow 3 defaults to skops, which refuses tree models without a trusted-type list.
+        kwargs["serialization_format"] = "cloudpickle"
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)  # the pickle-format warning
+    requirements = None
+    if hasattr(flavor, "get_default_pip_requirements"):
+        # Explicit requirements skip MLflow's slow subprocess-based inference.
+        requirements = flavor.get_default_pip_requirements()
+    return flavor.log_model(
+        model,  # every flavor takes the model first
+        name=name,
+        run_id=run_id,
+        signature=signature,
+        pip_requirements=requirements,
+        **kwargs,
+    )
+
+
+def infer_signature(model, sample):
+    """A signature from a few input rows and the model's predictions on them."""
+    from mlflow.models import infer_signature as mlflow_infer
+
+    try:
+        return mlflow_infer(sample, model.predict(sample))
+    except Exception:  # a model that cannot predict on the sample: log it without a signature
+        try:
+            return mlflow_infer(sample)
+        except Exception:
+            return None

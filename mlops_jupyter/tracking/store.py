@@ -1,0 +1,152 @@
+"""The MLflow store: client, fast bootstrap of the embedded SQLite file, experiments by id.
+
+A fresh MLflow SQLite store costs seconds of Alembic migrations. We pay them once per
+machine and MLflow version: a migrated template lives in the user cache directory and
+each new store is a copy of it, linked into place atomically so that two processes
+creating the same store at once cannot overwrite each other's runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import threading
+from contextlib import closing
+from pathlib import Path
+
+from .. import config
+
+_lock = threading.Lock()
+_clients: dict[str, object] = {}
+_experiment_ids: dict[tuple[str, str], str] = {}
+
+
+def quiet_mlflow() -> None:
+    """Environment MLflow reads at import: no telemetry, no minute-long HTTP retries."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # It logs every failed query with a traceback; we report failures ourselves, once.
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
+
+
+def client(uri: str | None = None):
+    """A cached ``MlflowClient`` for ``uri`` (default: the configured tracking URI)."""
+    uri = uri or config.tracking_uri()
+    with _lock:
+        found = _clients.get(uri)
+        if found is None:
+            quiet_mlflow()
+            if uri.startswith("sqlite:///"):
+                ensure_sqlite_store(Path(uri[len("sqlite:///") :]))
+            from mlflow import MlflowClient
+
+            found = _clients[uri] = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        return found
+
+
+def ensure_sqlite_store(path: Path, artifact_root: str | None = None) -> None:
+    """Create a migrated MLflow SQLite store at ``path`` unless one is there."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    artifact_root = artifact_root or config.artifact_root()
+    template = _template()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mlflow-", suffix=".db")
+    os.close(fd)
+    try:
+        shutil.copyfile(template, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a store is a normal file
+        with closing(sqlite3.connect(tmp)) as db:
+            # The template's Default experiment points at the template's own folder.
+            db.execute(
+                "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                (_as_uri(os.path.join(artifact_root, "0")),),
+            )
+            db.commit()
+        try:
+            os.link(tmp, path)  # fails if another process won the race: keep theirs
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+
+
+def _template() -> Path:
+    """A migrated, empty MLflow store for the installed MLflow version."""
+    import mlflow
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-jupyter"
+    template = cache / f"mlflow-{mlflow.__version__}-template.db"
+    if template.exists():
+        return template
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as work:
+        db = Path(work) / "template.db"
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        store = SqlAlchemyStore(f"sqlite:///{db}", os.path.join(work, "artifacts"))
+        store.engine.dispose()
+        with closing(sqlite3.connect(db)) as conn:
+            # WAL lets readers (the UI, `%mlops runs`) work while a kernel writes.
+            conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            os.link(db, template)
+        except FileExistsError:
+            pass
+    return template
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _as_uri(path: str) -> str:
+    return path if re.match(r"^[a-zA-Z][\w+.-]*://", path) else Path(path).resolve().as_uri()
+
+
+def experiment_id(name: str, uri: str | None = None) -> str:
+    """The id of experiment ``name``, created if missing.
+
+    Resolving by id (never ``mlflow.set_experiment``) keeps parallel workers from racing:
+    whoever loses the creation race reads the winner's id.
+    """
+    uri = uri or config.tracking_uri()
+    key = (uri, name)
+    if key in _experiment_ids:
+        return _experiment_ids[key]
+    from mlflow.exceptions import MlflowException
+
+    c = client(uri)
+    found = c.get_experiment_by_name(name)
+    if found is None:
+        location = None
+        if config.is_embedded_store(uri):
+            location = _as_uri(os.path.join(config.artifact_root(), _slug(name)))
+        try:
+            exp_id = c.create_experiment(name, artifact_location=location)
+        except MlflowException:
+            found = c.get_experiment_by_name(name)
+            if found is None:
+                raise
+            exp_id = found.experiment_id
+    else:
+        exp_id = found.experiment_id
+        if found.lifecycle_stage == "deleted":
+            c.restore_experiment(exp_id)
+    _experiment_ids[key] = exp_id
+    return exp_id
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "experiment"
