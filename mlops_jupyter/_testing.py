@@ -1,0 +1,34 @@
+"""Helpers for tests: a fresh state directory and a clean process state, for real."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def reset_state() -> None:
+    """Forget cached clients, engines, queues and runs (after switching state directories)."""
+    from . import db
+    from .tracking import fluent, queue, store
+
+    if queue._queue is not None:
+        queue._queue.flush(60)
+    queue._queue = None
+    fluent._sink = None
+    fluent._stack.clear()
+    fluent._session_experiment = None
+    store._clients.clear()
+    store._experiment_ids.clear()
+    db.reset_engines()
+
+
+def fresh_home(path: str | os.PathLike) -> Path:
+    """Point ``MLOPS_HOME`` at ``path/.mlops`` with a new, migrated MLflow store (a copy)."""
+    from .tracking.store import ensure_sqlite_store
+
+    home = Path(path) / ".mlops"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["MLOPS_HOME"] = str(home)
+    ensure_sqlite_store(home / "mlflow.db", str(home / "artifacts"))
+    reset_state()
+    return home

@@ -1,0 +1,1 @@
+"""Model registry and governance: models, aliases, promotion gates, audit log, roles, cards."""

@@ -1,0 +1,1 @@
+"""Run capture: the fluent API, the background writer, notebook versions, environment."""

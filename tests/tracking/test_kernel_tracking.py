@@ -1,0 +1,21 @@
+"""`%%mlops track` in real kernels executing real notebooks."""
+
+from mlops_jupyter.tracking.notebook import file_version
+
+
+def test_tracked_cell_in_a_kernel_becomes_a_run_with_notebook_version(run_notebook, client):
+    nb, path = run_notebook(
+        [
+            "%load_ext mlops_jupyter",
+            "alpha = 0.5\nmax_depth = 4",
+            "%%mlops track --experiment churn --params alpha,max_depth --metrics auc\nauc = 0.875",
+            "import mlops_jupyter as mlops\nmlops.flush()",
+        ]
+    )
+    exp = client.get_experiment_by_name("churn")
+    (run,) = client.search_runs([exp.experiment_id])
+    assert run.info.status == "FINISHED"
+    assert run.data.params == {"alpha": "0.5", "max_depth": "4"}
+    assert run.data.metrics == {"auc": 0.875}
+    assert run.data.tags["mlops.notebook.version"] == file_version(path)
+    assert run.data.tags["mlops.notebook.path"] == "nb.ipynb"
