@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,9 @@ def client(mlops_home):
 @pytest.fixture
 def shell(mlops_home):
     """A real IPython shell with `%load_ext mlops_jupyter` done."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    ip = start_ipython()
+    ip = start_ipython() or get_ipython()  # one global test shell per process
     ip.run_line_magic("load_ext", "mlops_jupyter")
     yield ip
     ip.reset(new_session=False)
@@ -86,7 +87,9 @@ def run_notebook(mlops_home):
             resources={"metadata": {"path": str(path.parent)}},
         )
         client.km = client.create_kernel_manager()
-        client.km.transport = "ipc"  # no TCP port races between parallel kernels
+        # IPC sockets under a private prefix: no TCP port races between parallel kernels.
+        client.km.transport = "ipc"
+        client.km.ip = os.path.join(tempfile.mkdtemp(prefix="mlops-k"), "kernel")
         client.execute(env=env)
         return nb, path
 

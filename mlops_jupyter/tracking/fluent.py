@@ -177,6 +177,8 @@ def start_run(
         )
     if parent is None:
         s.flush()  # the previous run's events are written before a new one starts
+    if nested and parent is not None:
+        experiment = experiment or parent.experiment  # children live with their parent
     experiment = experiment or _default_experiment()
     run = Run(uuid.uuid4().hex, experiment, name, parent if nested else None)
     s.put(

@@ -140,7 +140,8 @@ def search(
         raise BadInput(
             f"invalid run search: {exc.message}", "See MLflow's search syntax, e.g. metrics.auc > 0.9"
         ) from exc
-    return RunsPage([summarize(r) for r in page], page.token or None)
+    token = page.token.decode() if isinstance(page.token, bytes) else page.token  # the SQL store gives bytes
+    return RunsPage([summarize(r) for r in page], token or None)
 
 
 def get_run(run_id: str) -> RunSummary:

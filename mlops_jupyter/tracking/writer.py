@@ -119,8 +119,13 @@ class RunWriter:
             _retry(self.client.log_artifact, run_id, str(path), event.get("artifact_path"))
 
     def _model(self, event: dict) -> None:
+        import mlflow
+
         from .models import log_model
 
+        # Flavors log through MLflow's fluent layer, which reads the process-wide URI.
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_registry_uri(self.uri)
         model, sample = event.get("model"), event.get("sample")
         if "pickle" in event:
             with open(event["pickle"], "rb") as fh:

@@ -1,0 +1,110 @@
+"""Roles: who may read, register, promote, and change the rules.
+
+Four roles, each allowed what the ones below it are::
+
+    viewer < developer < approver < admin
+
+The mapping lives in the project's ``mlops.toml``::
+
+    [roles]
+    default = "viewer"      # anyone not listed (viewer when omitted)
+    alice = "approver"
+    bob = "developer"
+
+A project without a ``[roles]`` table is a single-user install: whoever uses it is admin,
+so nothing needs setting up until a team shares the project.
+
+Other areas check their actions the same way:
+
+>>> from mlops_jupyter.registry import roles
+>>> roles.require("bob", "developer", action="validate")   # raises Forbidden if bob is a viewer
+'developer'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import config
+from ..errors import BadInput, Forbidden
+
+ROLES = ("viewer", "developer", "approver", "admin")
+RANK = {role: rank for rank, role in enumerate(ROLES)}
+DEFAULT_KEY = "default"
+UNCONFIGURED_ROLE = "admin"
+DEFAULT_ROLE = "viewer"
+
+# What each governed action needs; other areas may pass any action name with an explicit role.
+NEEDS = {
+    "read": "viewer",
+    "register": "developer",
+    "validate": "developer",
+    "promote": "approver",
+    "rollback": "approver",
+    "add rule": "approver",
+    "remove rule": "admin",
+    "force": "admin",
+    "change roles": "admin",
+}
+
+
+@dataclass
+class RoleTable:
+    """The ``[roles]`` table as configured: explicit users and the role of everyone else."""
+
+    configured: bool
+    default: str
+    users: dict[str, str] = field(default_factory=dict)
+
+    def role_of(self, user: str) -> str:
+        if not self.configured:
+            return UNCONFIGURED_ROLE
+        return self.users.get(user, self.default)
+
+    def to_dict(self) -> dict:
+        return {"configured": self.configured, "default": self.default, "users": dict(self.users)}
+
+
+def table() -> RoleTable:
+    """The role table from ``mlops.toml`` (read on every call: edits apply at once)."""
+    raw = config.project_config().get("roles")
+    if raw is None or raw == {}:
+        return RoleTable(False, UNCONFIGURED_ROLE)
+    where = f"[roles] in {config.project_config_path()}"
+    if not isinstance(raw, dict):
+        raise BadInput(f"{where} must be a table of user = role", _ACCEPTED)
+    for user, role in raw.items():
+        if role not in RANK:
+            raise BadInput(f"{where}: {user} = {role!r} is not a role", _ACCEPTED)
+    users = {user: role for user, role in raw.items() if user != DEFAULT_KEY}
+    return RoleTable(True, raw.get(DEFAULT_KEY, DEFAULT_ROLE), users)
+
+
+_ACCEPTED = f"Roles are {', '.join(ROLES)} (lowest to highest), e.g. alice = \"approver\"."
+
+
+def role_of(user: str) -> str:
+    """The role of ``user``: listed in ``[roles]``, else its ``default``; admin when unconfigured."""
+    return table().role_of(user)
+
+
+def allows(role: str, needed: str) -> bool:
+    return RANK[role] >= RANK[needed]
+
+
+def require(user: str, needed: str | None = None, *, action: str) -> str:
+    """Raise :class:`Forbidden` unless ``user`` has role ``needed`` (or higher); return the role.
+
+    ``needed`` defaults to what :data:`NEEDS` says for ``action``.
+    """
+    needed = needed or NEEDS.get(action)
+    if needed not in RANK:
+        raise ValueError(f"unknown role {needed!r} for action {action!r}; roles: {', '.join(ROLES)}")
+    role = role_of(user)
+    if not allows(role, needed):
+        raise Forbidden(
+            f"{user} is a {role}: {action} needs the {needed} role or higher",
+            f"An admin can change roles in the [roles] table of {config.project_config_path().name} "
+            f"(or with `mlops roles {user} {needed}`).",
+        )
+    return role
