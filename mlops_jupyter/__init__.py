@@ -32,6 +32,11 @@ _API = {
     "set_experiment": "tracking.fluent:set_experiment",
     "notebook_version": "tracking.notebook:file_version",
     "runs": "tracking.query:runs_frame",
+    # explain and drift
+    "explain": "explain:explain",
+    "drift": "monitoring.engine:drift",
+    "drift_profile": "monitoring.profile:drift_profile",
+    "load_drift_profile": "monitoring.profile:load_profile",
     # errors
     "MlopsError": "errors:MlopsError",
 }
