@@ -15,6 +15,7 @@ def reset_state() -> None:
         queue._queue.flush(60)
     queue._queue = None
     fluent._sink = None
+    fluent._sink_key = None
     fluent._stack.clear()
     fluent._session_experiment = None
     store._clients.clear()

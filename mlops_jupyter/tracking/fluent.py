@@ -31,20 +31,35 @@ _stack: list[Run] = []
 _sink = None
 
 
+_sink_key: tuple | None = None
+
+
 def sink():
-    """Where events go: the pipeline journal if this kernel runs a step, else the queue."""
-    global _sink
-    journal = os.environ.get("MLOPS_JOURNAL")
-    if journal:
-        if _sink is None or getattr(_sink, "path", None) is None or str(_sink.path) != journal:
-            from .journal import Journal
+    """Where events go: the pipeline journal if this kernel runs a step, else the queue.
 
-            _sink = Journal(journal)
-            _stack[:] = [Run.pipeline_root(os.environ["MLOPS_RUN_ID"])]
+    Cached on what decides it (environment and working directory), so a cell can call
+    this for every event without walking the file system for the state directory.
+    """
+    global _sink, _sink_key
+    env = os.environ
+    key = (
+        env.get("MLOPS_JOURNAL"),
+        env.get("MLOPS_RUN_ID"),
+        env.get("MLOPS_TRACKING_URI"),
+        env.get("MLOPS_HOME"),
+        os.getcwd(),
+    )
+    if _sink is not None and key == _sink_key:
         return _sink
-    from .queue import get_queue
+    if key[0]:
+        from .journal import Journal
 
-    _sink = get_queue()
+        _sink, _sink_key = Journal(key[0]), key
+        _stack[:] = [Run.pipeline_root(env["MLOPS_RUN_ID"])]
+    else:
+        from .queue import get_queue
+
+        _sink, _sink_key = get_queue(), key
     return _sink
 
 
@@ -66,6 +81,7 @@ class Run:
         self.status = "RUNNING"
         self._known_id: str | None = None
         self._autologging = False
+        self._sink = sink()  # a run keeps the sink it started with
 
     @classmethod
     def pipeline_root(cls, run_id: str) -> Run:
@@ -80,11 +96,11 @@ class Run:
     def run_id(self) -> str | None:
         """MLflow's run id (waits for the background writer to create the run)."""
         if self._known_id is None:
-            self._known_id = sink().run_id(self.id)
+            self._known_id = self._sink.run_id(self.id)
         return self._known_id
 
     def _emit(self, op: str, **fields) -> None:
-        sink().put({"op": op, "run": self.id, **fields})
+        self._sink.put({"op": op, "run": self.id, **fields})
 
     def log_param(self, key: str, value: Any) -> None:
         self.log_params({key: value})

@@ -24,14 +24,25 @@ def test_notebook_version_and_git_are_tagged_and_the_source_is_stored_once_per_v
 ):
     project = mlops_home.parent
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
-    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x"],
-                   cwd=project, check=True)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
-    cells = ["%load_ext mlops_jupyter", "%%mlops track -e nbv --metrics m\nm = 1", "%%mlops track -e nbv --metrics m\nm = 2",
-             "import mlops_jupyter as mlops; mlops.flush()"]
+    subprocess.run(
+        ["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x"],
+        cwd=project,
+        check=True,
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True
+    ).stdout.strip()
+    cells = [
+        "%load_ext mlops_jupyter",
+        "%%mlops track -e nbv --metrics m\nm = 1",
+        "%%mlops track -e nbv --metrics m\nm = 2",
+        "import mlops_jupyter as mlops; mlops.flush()",
+    ]
     _, path = run_notebook(cells, name="train.ipynb")
     v1 = file_version(path)
-    run_notebook(cells[:2] + ["%%mlops track -e nbv --metrics m\nm = 3  # edited", cells[3]], name="train.ipynb")
+    run_notebook(
+        cells[:2] + ["%%mlops track -e nbv --metrics m\nm = 3  # edited", cells[3]], name="train.ipynb"
+    )
     v2 = file_version(path)
     assert v1 != v2
 
@@ -46,7 +57,9 @@ def test_notebook_version_and_git_are_tagged_and_the_source_is_stored_once_per_v
     for record in records:
         stored = client.download_artifacts(record.info.run_id, "notebook/train.ipynb")
         cells_stored = ["".join(c["source"]) for c in json.load(open(stored))["cells"]]
-        assert ("m = 3  # edited" in "".join(cells_stored)) == (record.data.tags["mlops.notebook.version"] == v2)
+        assert ("m = 3  # edited" in "".join(cells_stored)) == (
+            record.data.tags["mlops.notebook.version"] == v2
+        )
     assert {r.data.tags["mlops.notebook.version_run"] for r in runs} == {r.info.run_id for r in records}
 
     out = CliRunner().invoke(cli, ["versions", str(path)]).output
@@ -56,9 +69,11 @@ def test_notebook_version_and_git_are_tagged_and_the_source_is_stored_once_per_v
 
 def test_two_kernels_tracking_into_one_sqlite_store_lose_nothing(run_notebook, client):
     def notebook(k):
-        return ["%load_ext mlops_jupyter",
-                f"for i in range(25):\n    get_ipython().run_cell_magic('mlops', 'track -e conc -n k{k}-' + str(i) + ' --metrics m', 'm = ' + str(i))",
-                "import mlops_jupyter as mlops; assert mlops.flush(120)"]
+        return [
+            "%load_ext mlops_jupyter",
+            f"for i in range(25):\n    get_ipython().run_cell_magic('mlops', 'track -e conc -n k{k}-' + str(i) + ' --metrics m', 'm = ' + str(i))",
+            "import mlops_jupyter as mlops; assert mlops.flush(120)",
+        ]
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda k: run_notebook(notebook(k), name=f"k{k}.ipynb"), [1, 2]))
@@ -70,14 +85,18 @@ def test_two_kernels_tracking_into_one_sqlite_store_lose_nothing(run_notebook, c
     assert {r.info.status for r in runs} == {"FINISHED"}
 
 
-def test_unreachable_store_warns_under_the_cell_and_the_cell_still_runs(run_notebook, mlops_home, monkeypatch):
+def test_unreachable_store_warns_under_the_cell_and_the_cell_still_runs(
+    run_notebook, mlops_home, monkeypatch
+):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    nb, _ = run_notebook([
-        "import os; os.environ['MLOPS_TRACKING_URI'] = 'http://127.0.0.1:9'",
-        "%load_ext mlops_jupyter",
-        "%%mlops track -e unreachable --metrics m\nm = 41 + 1\nprint('cell ran', m)",
-        "%mlops status",
-    ])
+    nb, _ = run_notebook(
+        [
+            "import os; os.environ['MLOPS_TRACKING_URI'] = 'http://127.0.0.1:9'",
+            "%load_ext mlops_jupyter",
+            "%%mlops track -e unreachable --metrics m\nm = 41 + 1\nprint('cell ran', m)",
+            "%mlops status",
+        ]
+    )
     outputs = nb.cells[2].outputs
     texts = json.dumps(outputs)
     assert "cell ran 42" in texts

@@ -38,7 +38,9 @@ async def test_experiments_and_runs_are_listed_newest_first(jp_fetch, runs_in_st
 async def test_runs_are_paginated_and_searchable(jp_fetch, runs_in_store):
     first = await get(jp_fetch, "runs", experiment="churn", max_results="2")
     assert len(first["runs"]) == 2 and first["next_page_token"]
-    second = await get(jp_fetch, "runs", experiment="churn", max_results="2", page_token=first["next_page_token"])
+    second = await get(
+        jp_fetch, "runs", experiment="churn", max_results="2", page_token=first["next_page_token"]
+    )
     assert [r["name"] for r in second["runs"]] == ["r0"] and second["next_page_token"] is None
     found = await get(jp_fetch, "runs", filter="metrics.auc > 0.75")
     assert sorted(r["name"] for r in found["runs"]) == ["r1", "r2"]

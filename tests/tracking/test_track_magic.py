@@ -23,8 +23,11 @@ def track(shell, line, body):
 
 def test_params_metrics_tags_and_cell_source_are_logged(shell, client):
     shell.run_cell("alpha = 0.5\nmax_depth = 6")
-    result = track(shell, "-e churn -n first --params alpha,max_depth --metrics auc --tags team=risk,stage=dev",
-                   "auc = 0.91\nauc * 2")
+    result = track(
+        shell,
+        "-e churn -n first --params alpha,max_depth --metrics auc --tags team=risk,stage=dev",
+        "auc = 0.91\nauc * 2",
+    )
     assert result.success and result.result == pytest.approx(1.82)  # the last value still displays
     run = only_run(client, "churn")
     assert run.info.status == "FINISHED"
@@ -93,8 +96,11 @@ def test_model_is_logged_with_its_flavor_and_an_inferred_signature(shell, client
         "from sklearn.ensemble import RandomForestClassifier\n"
         "X, y = load_breast_cancer(return_X_y=True, as_frame=True)"
     )
-    track(shell, "-e models --model model --no-autolog",
-          "model = RandomForestClassifier(n_estimators=5, max_depth=3).fit(X, y)")
+    track(
+        shell,
+        "-e models --model model --no-autolog",
+        "model = RandomForestClassifier(n_estimators=5, max_depth=3).fit(X, y)",
+    )
     run = only_run(client, "models")
     assert run.info.status == "FINISHED"
     import mlflow
@@ -104,7 +110,9 @@ def test_model_is_logged_with_its_flavor_and_an_inferred_signature(shell, client
     assert "sklearn" in info.flavors
     assert [c["name"] for c in info.signature.inputs.to_dict()][:2] == ["mean radius", "mean texture"]
     loaded = mlflow.pyfunc.load_model(model_uri)
-    assert list(loaded.predict(shell.user_ns["X"].head(3))) == list(shell.user_ns["model"].predict(shell.user_ns["X"].head(3)))
+    assert list(loaded.predict(shell.user_ns["X"].head(3))) == list(
+        shell.user_ns["model"].predict(shell.user_ns["X"].head(3))
+    )
 
 
 def test_autolog_logs_framework_params_into_the_cell_run(shell, client):
@@ -214,7 +222,9 @@ def test_compare_charts_metrics_and_diffs_params(shell, client):
     from mlops_jupyter.tracking.compare import compare
 
     exp = client.get_experiment_by_name("c")
-    ids = [r.info.run_id for r in client.search_runs([exp.experiment_id], order_by=["attributes.start_time ASC"])]
+    ids = [
+        r.info.run_id for r in client.search_runs([exp.experiment_id], order_by=["attributes.start_time ASC"])
+    ]
     result = compare([ids[0][:8], ids[1]])  # a unique prefix is enough
     fig = result.figure()
     assert list(fig.data[0].y) == [0.8, 0.9]
