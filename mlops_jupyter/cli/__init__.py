@@ -11,6 +11,7 @@ from .._version import __version__
 
 # name -> ("module:command", one-line help shown by `mlops --help`)
 COMMANDS = {
+    "demo": ("demo:demo", "Run the end-to-end demo on the embedded defaults."),
     "status": ("status:status", "Show the tracking store, state directory and user."),
     "runs": ("runs:runs", "List recent runs."),
     "versions": (

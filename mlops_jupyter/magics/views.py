@@ -66,10 +66,12 @@ class RunsTable:
     def __repr__(self) -> str:
         if not self.runs:
             return "No runs yet."
-        lines = [f"{'run':34} {'status':9} {'started':19} " + " ".join(f"{k:>10}" for k in self.metric_keys)]
+        header = f"{'run':28} {'status':9} {'started':19} " + " ".join(f"{k[:12]:>12}" for k in self.metric_keys)
+        lines = [header]
         for r in self.runs:
-            metrics = " ".join(f"{_number(r.metrics.get(k)):>10}" for k in self.metric_keys)
-            lines.append(f"{r.run_id:34} {r.status:9} {_when(r.start_time):19} {metrics}")
+            label = f"{(r.name or '')[:17]} ({r.run_id[:8]})"
+            metrics = " ".join(f"{_number(r.metrics.get(k)):>12}" for k in self.metric_keys)
+            lines.append(f"{label:28} {r.status:9} {_when(r.start_time):19} {metrics}")
         return "\n".join(lines)
 
 
