@@ -2,8 +2,13 @@
 
 Each entry stores the hash of the entry before it and its own hash over its content and
 that link, so editing, deleting or reordering entries breaks the chain at a place
-:func:`verify` names. ``prev_hash`` is unique in the database: two concurrent writers
-cannot both extend the chain from the same tail; the loser retries on the new tail.
+:func:`verify` names. A one-row head (``audit_head``) names the newest entry, so deleting
+the newest entries is caught as well.
+
+Every append first locks the head row, which makes governed writes take turns (a row lock
+on PostgreSQL, the write lock on SQLite). A governed action that also writes elsewhere (a
+promotion moving an MLflow alias) runs inside :func:`transaction`: it re-reads what it
+depends on under the lock, and its entry commits with it or not at all.
 
 >>> from mlops_jupyter.registry import audit
 >>> audit.record("alice", "approver", "promote", "model:churn@champion",
@@ -14,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from typing import Iterator
 
 from .. import db
 from ..orm import AuditEntry, utcnow
+from .tables import AuditHead
 
 GENESIS = "0" * 64
 ACTIONS = (
@@ -26,6 +34,7 @@ ACTIONS = (
     "validate",
     "promote",
     "rollback",
+    "rules",
     "schedule",
     "update",
     "pause",
@@ -33,6 +42,7 @@ ACTIONS = (
     "delete",
     "role",
 )
+MAX_PAGE = 1000
 _ATTEMPTS = 20
 
 
@@ -53,6 +63,47 @@ def _utc_text(time: datetime) -> str:
     if time.tzinfo is not None:
         time = time.astimezone(timezone.utc).replace(tzinfo=None)
     return time.isoformat(timespec="microseconds")
+
+
+def as_utc(time: datetime) -> datetime:
+    """``time`` in UTC; a naive time is taken as UTC (how the log stores and shows times)."""
+    return time.replace(tzinfo=timezone.utc) if time.tzinfo is None else time.astimezone(timezone.utc)
+
+
+def model_target(model: str, alias: str | None = None) -> str:
+    """The audit target of a model (register, rules) or of one of its aliases (promote, rollback)."""
+    return f"model:{model}@{alias}" if alias else f"model:{model}"
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator:
+    """A transaction holding the audit lock from its first statement; commits on success."""
+    with db.session(url) as s:
+        lock(s)
+        yield s
+
+
+def lock(s) -> AuditHead:
+    """Lock the head row for the rest of ``s``'s transaction and return it.
+
+    On SQLite the UPDATE is what makes the transaction a writer from its first statement:
+    a transaction that read first and wrote later could fail under concurrency instead of
+    waiting its turn.
+    """
+    from sqlalchemy import select, update
+
+    s.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    head = s.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True))
+    head = head.scalar_one_or_none()
+    if head is None:  # a database migrated by hand without its head row
+        tail = s.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+        head = AuditHead(id=1, seq=tail.seq if tail else 0, hash=tail.hash if tail else GENESIS)
+        s.add(head)
+        s.flush()
+    return head
 
 
 def record(
@@ -77,6 +128,7 @@ def record(
         try:
             with db.session() as s:
                 entry = _append(s, actor, role, action, target, before, after, reason)
+                s.expunge(entry)  # readable after the commit closes the session
             return entry
         except IntegrityError:
             if attempt == _ATTEMPTS - 1:
@@ -85,10 +137,8 @@ def record(
 
 
 def _append(s, actor, role, action, target, before, after, reason) -> AuditEntry:
-    from sqlalchemy import select
-
-    tail = s.execute(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
-    prev = tail or GENESIS
+    head = lock(s)
+    prev = head.hash
     time = utcnow()
     entry = AuditEntry(
         time=time,
@@ -104,69 +154,199 @@ def _append(s, actor, role, action, target, before, after, reason) -> AuditEntry
     )
     s.add(entry)
     s.flush()
+    head.seq, head.hash = entry.seq, entry.hash
+    s.flush()
     return entry
+
+
+# -- checking --------------------------------------------------------------------------
 
 
 @dataclass
 class Problem:
     seq: int
-    kind: str  # "edited" | "broken link" (an entry deleted or moved before it)
+    kind: str  # "edited" | "deleted" | "moved" | "added"
     message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def verify(url: str | None = None) -> list[Problem]:
-    """Walk the chain; every entry whose content or link does not hold is reported."""
+    """Walk the chain and its head; every entry whose content or place does not hold is reported."""
     from sqlalchemy import select
 
     problems = []
-    prev = GENESIS
     with db.session(url) as s:
-        for e in s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
+        rows = list(s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
+        head = s.get(AuditHead, 1)
+        where = {e.hash: e.seq for e in rows}
+        prev, prev_seq = GENESIS, None
+        for e in rows:
+            label = f"entry {e.seq} ({e.action} {e.target})"
             expected = entry_hash(
                 e.prev_hash, e.time, e.actor, e.role, e.action, e.target, e.before, e.after, e.reason
             )
             if e.hash != expected:
-                problems.append(
-                    Problem(
-                        e.seq,
-                        "edited",
-                        f"entry {e.seq} ({e.action} {e.target}) was changed after it was written",
-                    )
-                )
+                problems.append(Problem(e.seq, "edited", f"{label} was changed after it was written"))
             if e.prev_hash != prev:
-                problems.append(
-                    Problem(
-                        e.seq,
-                        "broken link",
-                        f"entry {e.seq} ({e.action} {e.target}) does not follow the entry before it: "
-                        "an entry was deleted, inserted or moved here",
-                    )
-                )
-            prev = e.hash
+                problems.append(_link_problem(e, label, prev_seq, where))
+            prev, prev_seq = e.hash, e.seq
+        if head is not None and (head.hash != prev or head.seq != (prev_seq or 0)):
+            problems.append(_head_problem(head, prev_seq, where))
     return problems
+
+
+def _link_problem(e, label: str, prev_seq: int | None, where: dict[str, int]) -> Problem:
+    if e.prev_hash == GENESIS:
+        return Problem(
+            e.seq, "deleted", f"{label} was written as the first entry: the entries before it were deleted"
+        )
+    if e.prev_hash in where:
+        return Problem(
+            e.seq,
+            "moved",
+            f"{label} was written after entry {where[e.prev_hash]} but now follows "
+            f"{'entry ' + str(prev_seq) if prev_seq else 'nothing'}: entries were reordered",
+        )
+    after = f"entry {prev_seq}" if prev_seq else "the start of the log"
+    return Problem(
+        e.seq,
+        "deleted",
+        f"{label} links to an entry that is no longer in the log: an entry between {after} and it "
+        "was deleted (or the entry before it was rewritten)",
+    )
+
+
+def _head_problem(head: AuditHead, last_seq: int | None, where: dict[str, int]) -> Problem:
+    last = f"entry {last_seq}" if last_seq else "no entry"
+    if head.hash == GENESIS or head.hash in where:
+        return Problem(
+            head.seq,
+            "added",
+            f"the newest entry written through the log is {head.seq}, but the log ends at {last}: "
+            "entries were added or moved outside the audit log",
+        )
+    return Problem(
+        head.seq,
+        "deleted",
+        f"entry {head.seq} was the newest entry written, but the log ends at {last}: "
+        "the newest entries were deleted",
+    )
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _query(target_prefix=None, action=None, since=None, until=None, model=None, alias=None, before_seq=None):
+    from sqlalchemy import or_, select
+
+    q = select(AuditEntry)
+    if target_prefix:
+        q = q.where(AuditEntry.target.startswith(target_prefix, autoescape=True))
+    if model:
+        if alias:
+            q = q.where(AuditEntry.target == model_target(model, alias))
+        else:
+            q = q.where(
+                or_(
+                    AuditEntry.target == model_target(model),
+                    AuditEntry.target.startswith(model_target(model) + "@", autoescape=True),
+                )
+            )
+    if action:
+        actions = [action] if isinstance(action, str) else list(action)
+        q = q.where(AuditEntry.action.in_(actions))
+    if since is not None:
+        q = q.where(AuditEntry.time >= as_utc(since))
+    if until is not None:
+        q = q.where(AuditEntry.time <= as_utc(until))
+    if before_seq is not None:
+        q = q.where(AuditEntry.seq < before_seq)
+    return q
 
 
 def entries(
     target_prefix: str | None = None,
-    action: str | None = None,
+    action: str | list[str] | None = None,
     until: datetime | None = None,
     limit: int | None = None,
+    *,
+    model: str | None = None,
+    alias: str | None = None,
+    since: datetime | None = None,
+    before_seq: int | None = None,
+    session=None,
 ) -> list[dict]:
-    """Entries oldest first, optionally for targets starting with ``target_prefix``."""
-    from sqlalchemy import select
+    """Entries oldest first; with ``limit``, the newest ``limit`` of those that match.
 
-    q = select(AuditEntry).order_by(AuditEntry.seq)
-    if target_prefix:
-        q = q.where(AuditEntry.target.startswith(target_prefix, autoescape=True))
-    if action:
-        q = q.where(AuditEntry.action == action)
-    if until is not None:
-        q = q.where(AuditEntry.time <= until)
-    with db.session() as s:
-        rows = list(s.execute(q).scalars())
-        if limit:
-            rows = rows[-limit:]
-        return [as_dict(e) for e in rows]
+    ``model`` selects a model's own entries and its aliases' (``alias`` narrows to one);
+    ``before_seq`` pages back through a long log.
+    """
+    q = _query(target_prefix, action, since, until, model, alias, before_seq)
+    if limit:
+        q = q.order_by(AuditEntry.seq.desc()).limit(limit)
+    else:
+        q = q.order_by(AuditEntry.seq)
+    if session is not None:
+        rows = [as_dict(e) for e in session.execute(q).scalars()]
+    else:
+        with db.session() as s:
+            rows = [as_dict(e) for e in s.execute(q).scalars()]
+    return rows[::-1] if limit else rows
+
+
+def log(
+    model: str | None = None,
+    action: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    limit: int | None = 100,
+) -> list[dict]:
+    """The audit log, oldest first (the newest ``limit`` entries).
+
+    >>> mlops.audit(model="churn", action="promote")
+    """
+    from .names import model_name
+
+    if model:
+        model_name(model)
+    if action and action not in ACTIONS:
+        from ..errors import BadInput
+
+        raise BadInput(f"unknown audit action {action!r}", f"Actions: {', '.join(ACTIONS)}.")
+    return entries(
+        action=action,
+        until=parse_time(until, end_of_day=True),
+        limit=limit,
+        model=model,
+        since=parse_time(since),
+    )
+
+
+def parse_time(value: datetime | str | None, *, end_of_day: bool = False) -> datetime | None:
+    """A time from a datetime or ISO text (``2026-03-01``, ``2026-03-01T12:00``, ``...Z``); UTC if naive.
+
+    A bare date means its start, or with ``end_of_day`` its last moment: "champion on March 1"
+    is whatever held the alias when that day ended.
+    """
+    from datetime import timedelta
+
+    from ..errors import BadInput
+
+    if value is None or isinstance(value, datetime):
+        return as_utc(value) if value is not None else None
+    text = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise BadInput(
+            f"invalid time {value!r}",
+            "Give an ISO date or time, e.g. 2026-03-01 or 2026-03-01T12:00:00Z (UTC).",
+        ) from None
+    if end_of_day and len(text) == 10:
+        parsed += timedelta(days=1, microseconds=-1)
+    return as_utc(parsed)
 
 
 def as_dict(e: AuditEntry) -> dict:
@@ -183,3 +363,36 @@ def as_dict(e: AuditEntry) -> dict:
         "hash": e.hash,
         "prev_hash": e.prev_hash,
     }
+
+
+def page(
+    model: str | None = None,
+    action: str | None = None,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    limit: int = 100,
+    before_seq: int | None = None,
+) -> tuple[list[dict], int | None]:
+    """The newest ``limit`` matching entries older than ``before_seq``, oldest first, and the
+    cursor for the page before them (None when there is none)."""
+    from ..errors import BadInput
+    from .names import model_name
+
+    if model:
+        model_name(model)
+    if action and action not in ACTIONS:
+        raise BadInput(f"unknown audit action {action!r}", f"Actions: {', '.join(ACTIONS)}.")
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadInput(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+    found = entries(
+        action=action,
+        until=parse_time(until, end_of_day=True),
+        since=parse_time(since),
+        limit=limit + 1,
+        model=model,
+        before_seq=before_seq,
+    )
+    if len(found) > limit:
+        found = found[1:]
+        return found, found[0]["seq"]
+    return found, None

@@ -57,7 +57,9 @@ def alias(name) -> str:
     if len(name) > MAX_ALIAS:
         raise BadInput(f"invalid alias: {len(name)} characters (at most {MAX_ALIAS})", ALIAS_RULES)
     if name.lower() == "latest":
-        raise BadInput(f"the alias {name!r} is reserved by MLflow (it always means the newest version)", ALIAS_RULES)
+        raise BadInput(
+            f"the alias {name!r} is reserved by MLflow (it always means the newest version)", ALIAS_RULES
+        )
     if _VERSION_ALIAS.match(name):
         raise BadInput(f"the alias {name!r} is reserved by MLflow (it names version {name[1:]})", ALIAS_RULES)
     return name
@@ -74,12 +76,15 @@ def version(value) -> str:
 def run_id(value) -> str:
     if not isinstance(value, str) or not _RUN_ID.match(value):
         raise BadInput(
-            f"invalid run id {value!r}", "A run id is the 32 hex characters MLflow shows, e.g. from `mlops runs`."
+            f"invalid run id {value!r}",
+            "A run id is the 32 hex characters MLflow shows, e.g. from `mlops runs`.",
         )
     return value
 
 
 def user_name(value) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 255 or _CONTROL.search(value):
-        raise BadInput(f"invalid user name {value!r}", "A user name is 1 to 255 characters, no control characters.")
+        raise BadInput(
+            f"invalid user name {value!r}", "A user name is 1 to 255 characters, no control characters."
+        )
     return value

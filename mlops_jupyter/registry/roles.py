@@ -80,7 +80,7 @@ def table() -> RoleTable:
     return RoleTable(True, raw.get(DEFAULT_KEY, DEFAULT_ROLE), users)
 
 
-_ACCEPTED = f"Roles are {', '.join(ROLES)} (lowest to highest), e.g. alice = \"approver\"."
+_ACCEPTED = f'Roles are {", ".join(ROLES)} (lowest to highest), e.g. alice = "approver".'
 
 
 def role_of(user: str) -> str:

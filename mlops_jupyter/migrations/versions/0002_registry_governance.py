@@ -24,11 +24,7 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(64), nullable=False),
     )
     # Anchor the head on whatever the log already holds.
-    tail = (
-        op.get_bind()
-        .execute(sa.text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
-        .first()
-    )
+    tail = op.get_bind().execute(sa.text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).first()
     op.bulk_insert(head, [{"id": 1, "seq": tail[0] if tail else 0, "hash": tail[1] if tail else GENESIS}])
     op.create_table(
         "promotion_rules",
