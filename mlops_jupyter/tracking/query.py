@@ -85,6 +85,40 @@ def experiments(include_internal: bool = False) -> list[dict]:
     ]
 
 
+def experiments_page(filter_string: str = "", max_results: int = 100, page_token: str | None = None) -> dict:
+    """A page of active user experiments, most recently used first; ``filter_string`` is MLflow's
+    experiment search syntax (e.g. ``name LIKE 'churn%'``)."""
+    from mlflow.exceptions import MlflowException
+
+    if not 1 <= max_results <= MAX_PAGE:
+        raise BadInput(f"max_results must be between 1 and {MAX_PAGE}, not {max_results}")
+    # The notebook-versions bookkeeping experiment is ours, not the user's.
+    hidden = f"name != '{VERSIONS_EXPERIMENT}'"
+    try:
+        page = store.client().search_experiments(
+            filter_string=f"{filter_string} AND {hidden}" if filter_string else hidden,
+            order_by=["last_update_time DESC"],
+            max_results=max_results,
+            page_token=page_token or None,
+        )
+    except MlflowException as exc:
+        raise BadInput(
+            f"invalid experiment search: {exc.message}", "See MLflow's search syntax, e.g. name LIKE 'churn%'"
+        ) from exc
+    return {
+        "experiments": [
+            {
+                "experiment_id": e.experiment_id,
+                "name": e.name,
+                "artifact_location": e.artifact_location,
+                "last_update_time": e.last_update_time,
+            }
+            for e in page
+        ],
+        "next_page_token": page.token or None,
+    }
+
+
 def experiment_ids(names_or_ids: list[str] | None = None) -> list[str]:
     """Experiment ids for names or ids; all user experiments when none are given."""
     if not names_or_ids:

@@ -18,6 +18,14 @@ class ListRunsQuery(BaseModel):
     page_token: str | None = None
 
 
+class ListExperimentsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filter: str = ""
+    max_results: int = Field(100, ge=1, le=1000)
+    page_token: str | None = None
+
+
 class StatusHandler(MlopsHandler):
     @api
     async def get(self):
@@ -34,7 +42,8 @@ class ExperimentsHandler(MlopsHandler):
     async def get(self):
         from ...tracking import query
 
-        return {"experiments": await self.call(query.experiments)}
+        q = self.query(ListExperimentsQuery)
+        return await self.call(query.experiments_page, q.filter, q.max_results, q.page_token)
 
 
 class RunsHandler(MlopsHandler):
