@@ -15,11 +15,13 @@ class GitState:
     commit: str
     branch: str | None
     dirty: bool
-    root: str
 
 
 def git_state(directory: str | Path) -> GitState | None:
-    """Commit, branch and dirty flag of the repository holding ``directory`` (one git call)."""
+    """Commit, branch and dirty flag of the repository holding ``directory`` (one git call).
+
+    Dirty means tracked files differ from the commit; untracked files do not count.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         directory = directory.parent
@@ -32,14 +34,6 @@ def git_state(directory: str | Path) -> GitState | None:
             timeout=10,
             check=True,
         ).stdout
-        root = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     commit, branch, dirty = None, None, False
@@ -52,7 +46,7 @@ def git_state(directory: str | Path) -> GitState | None:
             dirty = True
     if not commit or commit == "(initial)":
         return None
-    return GitState(commit, None if branch == "(detached)" else branch, dirty, root)
+    return GitState(commit, None if branch == "(detached)" else branch, dirty)
 
 
 @dataclass(frozen=True)
