@@ -74,7 +74,7 @@ class RunWriter:
         experiment_id = event.get("experiment_id") or _retry(
             store.experiment_id, event["experiment"], self.uri
         )
-        tags = {"mlflow.user": config.current_user(), **self._context_tags(event), **event.get("tags", {})}
+        tags = {"mlflow.user": config.current_user(), **self.context_tags(event), **event.get("tags", {})}
         parent = event.get("parent")
         if parent:
             tags["mlflow.parentRunId"] = self.run_ids[parent]
@@ -142,7 +142,13 @@ class RunWriter:
 
     # -- what a run captures without being asked ----------------------------------------
 
-    def _context_tags(self, event: dict) -> dict[str, str]:
+    def context_tags(self, event: dict, version: str | None = None, snapshot: Path | None = None) -> dict[str, str]:
+        """Tags that make a run reproducible: git state, environment, notebook path and version.
+
+        ``event`` needs ``notebook`` (a path) or ``cwd``. A caller that executes a copy of the
+        notebook passes its ``version`` and the ``snapshot`` file holding exactly that content,
+        which is what the version record stores.
+        """
         env = environment()
         tags = {"mlops.python": env.python, "mlops.env.digest": env.digest}
         notebook = event.get("notebook")
@@ -162,16 +168,25 @@ class RunWriter:
                 "mlflow.source.type": "NOTEBOOK",
                 "mlops.notebook.path": display_path(path),
             }
-            try:
-                version = file_version(path)
-            except Exception:  # deleted or half-written since the cell ran: tag what we know
-                return tags
+            if version is None:
+                try:
+                    version = file_version(path)
+                except Exception:  # deleted or half-written since the cell ran: tag what we know
+                    return tags
             tags["mlops.notebook.version"] = version
-            tags["mlops.notebook.version_run"] = self.version_record(path, version)
+            tags["mlops.notebook.version_run"] = self.version_record(
+                snapshot or path, version, display=display_path(path)
+            )
         return tags
 
-    def version_record(self, path: Path, version: str) -> str:
-        """The run that stores notebook ``version`` as an artifact, created once per version."""
+    _context_tags = context_tags  # the name it had before pipelines needed it
+
+    def version_record(self, path: Path, version: str, display: str | None = None) -> str:
+        """The run that stores notebook ``version`` as an artifact, created once per version.
+
+        ``path`` is the file stored (it must hold that version); ``display`` is the notebook
+        path tagged on the record (default: ``path`` itself).
+        """
         if version in self._versions:
             return self._versions[version]
         experiment_id = _retry(store.experiment_id, VERSIONS_EXPERIMENT, self.uri)
@@ -189,9 +204,9 @@ class RunWriter:
                 self.client.create_run,
                 experiment_id,
                 start_time=now,
-                run_name=f"{path.name}@{short(version)}",
+                run_name=f"{Path(path).name}@{short(version)}",
                 tags={
-                    "mlops.notebook.path": display_path(path),
+                    "mlops.notebook.path": display or display_path(path),
                     "mlops.notebook.version": version,
                     "mlops.kind": "notebook-version",
                 },

@@ -1,0 +1,236 @@
+"""Where steps run: local kernels from a pool, or Dask workers; one interface for both.
+
+>>> with make_executor("local", workers=2) as ex:
+...     futures = ex.map(steps)
+...     results = [f.result() for f in futures]
+
+``submit`` returns a :class:`concurrent.futures.Future` that resolves to a
+:class:`~.step.StepResult` once the step is executed *and* recorded. Locally, recording
+happens on the executor's own writer thread, so the next notebook starts while the last
+one is still being written to MLflow.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .. import config
+from ..errors import BadInput, Unavailable
+from .step import Execution, Step, StepResult, execute, record
+
+log = logging.getLogger(__name__)
+EXECUTORS = ("local", "dask")
+
+
+class Executor:
+    """Runs steps; subclasses say where."""
+
+    name = "executor"
+    workers = 1
+
+    def submit(self, step: Step) -> Future:
+        raise NotImplementedError
+
+    def map(self, steps) -> list[Future]:
+        return [self.submit(step) for step in steps]
+
+    def cancel(self) -> None:
+        """Stop what is running and everything queued (Ctrl-C); their runs end KILLED."""
+
+    def shutdown(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+
+
+class LocalExecutor(Executor):
+    """Notebooks on this machine, at most ``workers`` at once, each on a fresh pooled kernel."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        kernels: str = "spawn",
+        preload: tuple[str, ...] = (),
+        kernel_name: str = "python3",
+    ):
+        from .kernels import KernelPool
+
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.kernels = kernels
+        self.pool = KernelPool(self.workers, mode=kernels, preload=preload, kernel_name=kernel_name)
+        self._runners = ThreadPoolExecutor(self.workers, thread_name_prefix="mlops-step")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-record")
+        self._cancelled = threading.Event()
+
+    def submit(self, step: Step) -> Future:
+        outer: Future = Future()
+        self._runners.submit(self._run, step, outer)
+        return outer
+
+    def _run(self, step: Step, outer: Future) -> None:
+        try:
+            if self._cancelled.is_set():
+                execution = Execution("KILLED", _now(), _now(), None, {"message": "cancelled before it started"})
+            else:
+                km = self.pool.acquire() if (step.kernel_name or "python3") == self.pool.kernel_name else None
+                try:
+                    execution = execute(step, km)
+                finally:
+                    if km is not None:
+                        self.pool.release(km)
+            self._writer.submit(self._record, step, execution, outer)
+        except BaseException as exc:  # noqa: BLE001 - reported through the future
+            outer.set_exception(exc)
+
+    def _record(self, step: Step, execution: Execution, outer: Future) -> None:
+        try:
+            outer.set_result(record(step, execution, killed=self._cancelled.is_set()))
+        except BaseException as exc:  # noqa: BLE001
+            outer.set_exception(exc)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self.pool.kill_all()
+
+    def shutdown(self) -> None:
+        self._runners.shutdown(wait=True, cancel_futures=False)
+        self._writer.shutdown(wait=True)
+        self.pool.close()
+
+
+class DaskExecutor(Executor):
+    """Steps as tasks on a Dask cluster; workers record into the same tracking store."""
+
+    name = "dask"
+
+    def __init__(self, address: str, workers: int | None = None, connect_timeout: float = 10):
+        from distributed import Client
+
+        self.address = address
+        try:
+            self.client = Client(address, timeout=f"{connect_timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise Unavailable(
+                f"cannot reach the Dask scheduler at {address}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                "Check the address (tcp://host:8786) and that the scheduler is running.",
+            ) from None
+        self.workers = workers or max(1, sum(self.client.nthreads().values()))
+        self._futures: list = []
+        self._cancelled = False
+
+    def submit(self, step: Step) -> Future:
+        outer: Future = Future()
+        task = self.client.submit(dask_step, step, pure=False, key=f"mlops-step-{uuid.uuid4().hex}")
+        self._futures.append(task)
+
+        def done(task):
+            try:
+                outer.set_result(task.result())
+            except BaseException as exc:  # noqa: BLE001 - a cancelled or lost task
+                outer.set_exception(exc)
+
+        task.add_done_callback(done)
+        return outer
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self.client.cancel(self._futures, force=True)
+
+    def shutdown(self) -> None:
+        self.client.close()
+
+
+# -- on a Dask worker -----------------------------------------------------------------------
+
+_worker_pool = None
+_worker_lock = threading.Lock()
+
+
+def dask_step(step: Step) -> StepResult:
+    """Run one step on this worker, on a kernel the worker keeps started ahead of need."""
+    pool = _pool_for_worker()
+    km = pool.acquire() if (step.kernel_name or "python3") == pool.kernel_name else None
+    try:
+        from .step import run_step
+
+        return run_step(step, km)
+    finally:
+        if km is not None:
+            pool.release(km)
+
+
+def _pool_for_worker():
+    global _worker_pool
+    with _worker_lock:
+        if _worker_pool is None:
+            from .kernels import KernelPool
+
+            _worker_pool = KernelPool(1, mode="spawn")
+            atexit.register(_worker_pool.close)
+        return _worker_pool
+
+
+# -- choosing ----------------------------------------------------------------------------------
+
+
+def make_executor(
+    name: str | None = None,
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    kernels: str = "auto",
+    preload: tuple[str, ...] = (),
+    expected_steps: int = 1,
+    kernel_name: str = "python3",
+) -> Executor:
+    """The executor called ``name`` (default: dask when an address is configured, else local)."""
+    address = address or config.dask_address()
+    name = (name or ("dask" if address else "local")).lower()
+    if name not in EXECUTORS:
+        raise BadInput(f"unknown executor {name!r}", f"Use one of: {', '.join(EXECUTORS)}.")
+    if name == "dask":
+        if not address:
+            raise BadInput(
+                "the dask executor needs a scheduler address",
+                "Pass --address tcp://host:8786 or set MLOPS_DASK_ADDRESS.",
+            )
+        return DaskExecutor(address, workers)
+    if kernels not in ("auto", "spawn", "fork"):
+        raise BadInput(f"unknown kernel start mode {kernels!r}", "Use auto, spawn or fork.")
+    if kernels == "auto":
+        # A zygote costs one kernel start of its own: worth it from a few runs on.
+        kernels = "fork" if expected_steps >= 3 and _forkable(kernel_name) else "spawn"
+    return LocalExecutor(workers, kernels=kernels, preload=preload, kernel_name=kernel_name)
+
+
+def _forkable(kernel_name: str) -> bool:
+    """Only an ipykernel running on this very interpreter can be forked from our zygote."""
+    import sys
+
+    if not hasattr(os, "fork"):
+        return False
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except Exception:  # noqa: BLE001 - an unknown kernel spec fails later with its own message
+        return False
+    python = argv[0]
+    return argv[1:3] == ["-m", "ipykernel_launcher"] and python in ("python", "python3", sys.executable)
+
+
+def _now() -> int:
+    import time
+
+    return int(time.time() * 1000)

@@ -1,0 +1,113 @@
+"""A notebook made ready to run: read once, parameters declared, imports known."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..tracking.writer import display_path
+from . import parameters as params_mod
+from .step import Step
+
+
+@dataclass
+class Notebook:
+    display: str  # path relative to the project, as tags and messages show it
+    path: str  # absolute
+    source: str  # the exact text that will run
+    declared: dict[str, params_mod.Declared] | None
+    kernel_name: str
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Notebook:
+        source = params_mod.read_source(path)
+        nb = json.loads(source)
+        kernel = (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
+        declared = params_mod.declared_parameters(source)
+        return cls(display_path(Path(path)), str(Path(path).resolve()), source, declared, kernel)
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path).stem
+
+    def typed(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` checked against the parameters cell and converted to their types."""
+        return params_mod.coerce_all(self.declared, values, self.display)
+
+    def imports(self) -> tuple[str, ...]:
+        """Installed modules the notebook imports (preloaded into a forking kernel zygote)."""
+        return imported_modules(json.loads(self.source))
+
+    def step(self, name: str, parameters: dict[str, Any], run_id: str | None, output_dir: Path, **kw) -> Step:
+        return Step(
+            name=name,
+            notebook=self.display,
+            notebook_path=self.path,
+            source=self.source,
+            output_path=str(output_dir / f"{self.stem}.ipynb"),
+            parameters=parameters,
+            run_id=run_id,
+            settings=settings(),
+            kernel_name=self.kernel_name,
+            **kw,
+        )
+
+
+def settings() -> dict[str, str]:
+    """Where to record, for a kernel or a worker that may not share our environment."""
+    values = {"MLOPS_HOME": str(config.state_dir()), "MLOPS_USER": config.current_user()}
+    for key in ("MLOPS_TRACKING_URI", "MLOPS_ARTIFACT_ROOT", "MLOPS_JOBS_URL"):
+        if os.environ.get(key):
+            values[key] = os.environ[key]
+    return values
+
+
+def output_dir(run_id: str | None) -> Path:
+    import uuid
+
+    return config.state_dir() / "outputs" / (run_id or f"untracked-{uuid.uuid4().hex[:12]}")
+
+
+def imported_modules(nb: dict) -> tuple[str, ...]:
+    """Dotted names of installed (not local) modules imported at the top level of code cells."""
+    names: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        text = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        # IPython magics and shell lines are not Python: drop them before parsing.
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    seen = []
+    for name in names:
+        if name not in seen and _installed(name):
+            seen.append(name)
+    return tuple(seen)
+
+
+def _installed(name: str) -> bool:
+    """A module from site-packages or the standard library, never one from the project."""
+    top = name.split(".")[0]
+    if top in sys.builtin_module_names:
+        return False
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return False
+    origin = (spec.origin or "") if spec else ""
+    return bool(spec) and ("site-packages" in origin or "dist-packages" in origin)

@@ -1,0 +1,223 @@
+"""Typed notebook parameters, checked before any kernel starts.
+
+papermill finds the cell tagged ``parameters`` and injects values after it; it only warns
+about a name the notebook does not declare and injects whatever value it is given. Here
+each value is checked against the declared parameters first: an unknown name is an error
+listing what the notebook accepts, and a value is converted to the type of its default
+(or its annotation), so ``-p max_depth 6`` reaches the kernel as the int ``6``.
+
+>>> declared = declared_parameters(read_source("notebooks/train.ipynb"))
+>>> coerce_all(declared, {"max_depth": "6"}, notebook="train.ipynb")
+{'max_depth': 6}
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadInput, NotFound
+
+PARAMETERS_TAG = "parameters"
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "dict": dict, "tuple": tuple}
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One parameter of a notebook's ``parameters`` cell."""
+
+    name: str
+    type: str  # int | float | bool | str | list | dict | tuple | any
+    default: str  # the default as written in the cell
+    help: str = ""
+
+    def describe(self) -> str:
+        kind = "" if self.type == "any" else f": {self.type}"
+        return f"{self.name}{kind} = {self.default}"
+
+
+def read_source(path: str | os.PathLike) -> str:
+    """The notebook's text, once: the same bytes are hashed, checked and executed."""
+    from ..tracking.notebook import read_notebook_json
+
+    path = Path(path)
+    if path.is_dir():
+        raise NotFound(f"notebook not found: {path} is a directory", "Give the path of an .ipynb file.")
+    read_notebook_json(path)  # raises NotFound / BadInput with a clear message
+    return path.read_text(encoding="utf-8")
+
+
+def has_parameters_cell(nb: dict) -> bool:
+    return any(PARAMETERS_TAG in (c.get("metadata", {}).get("tags") or []) for c in nb.get("cells", []))
+
+
+def declared_parameters(source: str) -> dict[str, Declared] | None:
+    """The parameters the notebook declares, in order; None when it has no parameters cell."""
+    import nbformat
+    from papermill.inspection import _infer_parameters
+
+    nb_json = json.loads(source)
+    if not has_parameters_cell(nb_json):
+        return None
+    for cell in nb_json["cells"]:  # as papermill's own loader leaves them: text sources, tags
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        cell.setdefault("metadata", {}).setdefault("tags", [])
+    nb = nbformat.from_dict(nb_json)
+    found = {}
+    for p in _infer_parameters(nb):
+        found[p.name] = Declared(p.name, _type_of(p.inferred_type_name, p.default), p.default, p.help)
+    return found
+
+
+def _type_of(annotation: str, default: str) -> str:
+    if annotation and annotation != "None":
+        name = annotation.split("[")[0].strip().lower()
+        if name in _TYPES:
+            return name
+        if name in ("optional", "any", "union"):
+            return "any"
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return "any"
+    if isinstance(value, bool):  # before int: a bool is an int to isinstance
+        return "bool"
+    for name, kind in _TYPES.items():
+        if type(value) is kind:
+            return name
+    return "any"
+
+
+def coerce_all(declared: dict[str, Declared] | None, values: dict[str, Any], notebook: str) -> dict[str, Any]:
+    """Check ``values`` against the notebook's parameters and convert each to its type."""
+    if not values:
+        return {}
+    if declared is None:
+        raise BadInput(
+            f"{notebook} has no cell tagged 'parameters', so it takes no parameters "
+            f"(given: {', '.join(values)})",
+            "Tag the cell that assigns the defaults with 'parameters' (papermill's convention).",
+        )
+    unknown = [name for name in values if name not in declared]
+    if unknown:
+        accepted = "; ".join(d.describe() for d in declared.values()) or "none"
+        raise BadInput(
+            f"{notebook} has no parameter {', '.join(map(repr, unknown))}",
+            f"Accepted parameters: {accepted}",
+        )
+    return {name: coerce(declared[name], value, notebook) for name, value in values.items()}
+
+
+def coerce(decl: Declared, value: Any, notebook: str = "the notebook") -> Any:
+    """``value`` (text from the command line, or a Python/YAML value) as ``decl``'s type."""
+    try:
+        return _convert(decl.type, value)
+    except (ValueError, TypeError) as exc:
+        raise BadInput(
+            f"parameter {decl.name!r} of {notebook} expects {_article(decl.type)}, got {value!r}",
+            f"Its default is {decl.default}. {exc}".strip(),
+        ) from None
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return _parse_text(kind, value)
+    if kind == "any" or value is None:
+        return value
+    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind == "tuple" and isinstance(value, list):
+        return tuple(value)
+    expected = _TYPES[kind]
+    if isinstance(value, bool) and kind != "bool":
+        raise TypeError("")
+    if not isinstance(value, expected):
+        raise TypeError("")
+    return value
+
+
+def _parse_text(kind: str, text: str) -> Any:
+    if kind == "str":
+        return text
+    stripped = text.strip()
+    if kind == "int":
+        return int(stripped.replace("_", ""))
+    if kind == "float":
+        return float(stripped)
+    if kind == "bool":
+        lowered = stripped.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError("Use true/false, yes/no or 1/0.")
+    if kind in ("list", "dict", "tuple"):
+        value = _literal(stripped)
+        if kind == "tuple" and isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, _TYPES[kind]):
+            raise ValueError(f"Write it as JSON or a Python literal, e.g. {_EXAMPLES[kind]}.")
+        return value
+    # No declared type (default None or an expression): take a literal if it is one.
+    try:
+        return _literal(stripped)
+    except ValueError:
+        return text
+
+
+_EXAMPLES = {"list": "[1, 2, 3]", "dict": '{"a": 1}', "tuple": "[1, 2]"}
+
+
+def _literal(text: str) -> Any:
+    """JSON/YAML-style or Python literal text as a value."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"It is not a literal: {exc.problem if hasattr(exc, 'problem') else exc}") from None
+    if isinstance(value, str) and value != text:
+        return value
+    if isinstance(value, str):
+        raise ValueError("It is not a literal.")
+    return value
+
+
+def _article(kind: str) -> str:
+    return "any value" if kind == "any" else ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def load_param_file(path: str | os.PathLike) -> dict[str, Any]:
+    """Parameters from a YAML (or JSON) file holding one mapping."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"parameter file not found: {path}", "Give a YAML file with name: value lines.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise BadInput(
+            f"{path} is not valid YAML: {exc}", "Give a YAML file with name: value lines."
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise BadInput(f"{path} must hold a mapping of parameter names to values", "e.g. `max_depth: 6`")
+    return data
+
+
+def parse_assignments(pairs) -> dict[str, str]:
+    """``-p NAME VALUE`` pairs as a dict (the last one wins, as in papermill)."""
+    return {name: value for name, value in pairs}

@@ -1,0 +1,231 @@
+"""The MLflow side of pipeline runs: created before execution, written after it.
+
+Runs are created up front (a kernel needs its run id before the first cell) with the
+same reproducibility tags ``%%mlops track`` runs get (:meth:`RunWriter.context_tags`),
+computed once per notebook version rather than once per run. After execution,
+:func:`write_step` replays the kernel's journal into the run, logs the output notebook
+and sets the final status; it never raises, so a tracking problem cannot lose a result.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import config
+from ..tracking import journal, store
+from ..tracking.fluent import param_value
+from ..tracking.writer import RunWriter, _retry
+from . import requirements
+from .step import Execution, Step, StepResult
+
+log = logging.getLogger(__name__)
+TERMINAL = ("FINISHED", "FAILED", "KILLED")
+
+
+class RunFactory:
+    """Creates the runs of one pipeline invocation (a run, a sweep, a DAG) in one experiment."""
+
+    def __init__(self, experiment: str, uri: str | None = None):
+        self.uri = uri or config.tracking_uri()
+        self.experiment = experiment
+        self.writer = RunWriter(self.uri)
+        self.experiment_id = _retry(store.experiment_id, experiment, self.uri)
+        self._context: dict[tuple[str, str], dict[str, str]] = {}
+        self._lock = threading.Lock()
+        self.created: list[str] = []
+
+    @property
+    def client(self):
+        return store.client(self.uri)
+
+    def context(self, notebook_path: str, source: str) -> dict[str, str]:
+        """Git, environment and notebook-version tags for a notebook given as its exact text."""
+        from ..tracking.notebook import version_of
+
+        version = version_of(json.loads(source))
+        key = (notebook_path, version)
+        with self._lock:
+            if key not in self._context:
+                with tempfile.TemporaryDirectory() as tmp:
+                    # The version record stores exactly the text that runs, under the notebook's name.
+                    snapshot = Path(tmp) / Path(notebook_path).name
+                    snapshot.write_text(source, encoding="utf-8")
+                    event = {"notebook": notebook_path}
+                    self._context[key] = self.writer.context_tags(event, version=version, snapshot=snapshot)
+            return dict(self._context[key])
+
+    def create(
+        self,
+        name: str,
+        tags: dict[str, str],
+        parent: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> str:
+        tags = {"mlflow.user": config.current_user(), **tags}
+        if parent:
+            tags["mlflow.parentRunId"] = parent
+        if params:
+            tags["mlops.parameters"] = json.dumps(params, default=str)[:8000]
+        run = _retry(
+            self.client.create_run, self.experiment_id, start_time=_now(), tags=tags, run_name=name
+        )
+        with self._lock:
+            self.created.append(run.info.run_id)
+        return run.info.run_id
+
+    def finish(self, run_id: str, status: str, tags: dict[str, str] | None = None) -> None:
+        """End a run that is not a step (a sweep's or a DAG's parent)."""
+        from mlflow.entities import RunTag
+
+        if tags:
+            _retry(self.client.log_batch, run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        _retry(self.client.set_terminated, run_id, status, end_time=_now())
+
+    def kill_unfinished(self, run_ids) -> list[str]:
+        """Mark every run in ``run_ids`` that has not ended KILLED (after Ctrl-C)."""
+        killed = []
+        for run_id in run_ids:
+            try:
+                if self.client.get_run(run_id).info.status not in TERMINAL:
+                    _retry(self.client.set_terminated, run_id, "KILLED", end_time=_now())
+                    killed.append(run_id)
+            except Exception as exc:  # noqa: BLE001 - keep marking the others
+                log.warning("could not mark run %s KILLED: %s", run_id, exc)
+        return killed
+
+
+def write_step(step: Step, execution: Execution, killed: bool = False) -> StepResult:
+    """Replay the journal, check requirements and outputs, log the notebook, end the run."""
+    status = "KILLED" if killed and execution.status != "FINISHED" else execution.status
+    error = execution.error
+    events = _events(step)
+    metrics, checks = _root_results(events, step.run_id)
+    check_values: dict[str, str] = {}
+    for requirement in requirements.parse_all(step.requires):
+        passed, seen = requirement.evaluate(metrics)
+        checks[requirement.check_name] = passed
+        check_values[requirement.check_name] = seen
+        if not passed and status == "FINISHED":
+            status = "FAILED"
+            error = {"message": f"requirement {requirement} not met: {seen}", "ename": "RequirementFailed",
+                     "evalue": seen}
+    missing = [name for name, path in step.outputs.items() if not Path(path).exists()]
+    if missing and status == "FINISHED":
+        status = "FAILED"
+        error = {
+            "message": f"declared output {', '.join(missing)} was not written "
+            f"(expected at {step.outputs[missing[0]]})",
+            "ename": "MissingOutput",
+            "evalue": ", ".join(missing),
+        }
+    result = StepResult(
+        name=step.name,
+        run_id=step.run_id,
+        status=status,
+        parameters=dict(step.parameters),
+        metrics=metrics,
+        checks=checks,
+        output_path=execution.output_path,
+        duration_s=round((execution.ended - execution.started) / 1000, 3),
+        error=error,
+        outputs=dict(step.outputs),
+    )
+    if step.run_id:
+        try:
+            _write(step, execution, result, events, check_values)
+        except Exception as exc:  # noqa: BLE001 - the result stands; say tracking failed
+            log.warning("could not record run %s: %s", step.run_id, exc)
+            result.tracking_error = f"{type(exc).__name__}: {exc}"
+            _end_anyway(step, result)
+    return result
+
+
+def _events(step: Step) -> list[dict]:
+    if not step.run_id:
+        return []
+    try:
+        events, _ = journal.read(step.journal_path)
+    except (OSError, ValueError):
+        return []
+    return events
+
+
+def _root_results(events: list[dict], run_id: str | None) -> tuple[dict[str, float], dict[str, bool]]:
+    metrics: dict[str, float] = {}
+    checks: dict[str, bool] = {}
+    for event in events:
+        if event.get("run") != run_id:
+            continue
+        if event["op"] == "metrics":
+            for key, value, *_ in event["metrics"]:
+                metrics[key] = value
+        elif event["op"] == "tags":
+            for key, value in event["tags"].items():
+                if key.startswith("mlops.check.") and not key.endswith(".value"):
+                    checks[key[len("mlops.check.") :]] = value == "passed"
+    return metrics, checks
+
+
+def _write(step: Step, execution: Execution, result: StepResult, events: list[dict], check_values) -> None:
+    from mlflow.entities import Param, RunTag
+
+    uri = config.tracking_uri()
+    client = store.client(uri)
+    run_id = step.run_id
+    tags = {
+        **step.tags,
+        "mlops.duration_s": f"{result.duration_s:.3f}",
+        "mlops.output": str(execution.output_path or ""),
+    }
+    for name, passed in result.checks.items():
+        if name.startswith("require."):
+            tags[f"mlops.check.{name}"] = "passed" if passed else "failed"
+            tags[f"mlops.check.{name}.value"] = check_values.get(name, "")
+    for name, path in step.outputs.items():
+        tags[f"mlops.output.{name}"] = path
+    if result.error:
+        tags["mlops.error"] = result.error.get("message", "")[:500]
+        if result.error.get("cell_index") is not None:
+            tags["mlops.error.cell"] = str(result.error["cell_index"])
+    params = [Param(k, param_value(v)) for k, v in step.parameters.items()]
+    _retry(client.log_batch, run_id, params=params[:100], tags=[RunTag(k, v) for k, v in tags.items()])
+
+    writer = RunWriter(uri, known={run_id: run_id})
+    writer.apply(events)
+    _end_open_children(writer, events, run_id, result.status)
+    if execution.output_path:
+        _retry(client.log_artifact, run_id, execution.output_path, "notebook")
+    for name, path in step.outputs.items():
+        if Path(path).is_file():
+            _retry(client.log_artifact, run_id, path, f"outputs/{name}")
+    if result.error and result.error.get("traceback"):
+        _retry(client.log_text, run_id, result.error["traceback"], "error/traceback.txt")
+    _retry(client.set_terminated, run_id, result.status, end_time=execution.ended)
+
+
+def _end_open_children(writer: RunWriter, events: list[dict], root: str, status: str) -> None:
+    """Nested runs the notebook started but never ended (it died first) end with the step."""
+    started = [e["run"] for e in events if e["op"] == "start"]
+    ended = {e["run"] for e in events if e["op"] == "end"}
+    for local in started:
+        if local not in ended and local != root and local in writer.run_ids:
+            final = status if status != "FINISHED" else "FAILED"
+            _retry(writer.client.set_terminated, writer.run_ids[local], final, end_time=_now())
+
+
+def _end_anyway(step: Step, result: StepResult) -> None:
+    try:
+        client = store.client(config.tracking_uri())
+        _retry(client.set_terminated, step.run_id, result.status if result.ok else "FAILED", end_time=_now())
+    except Exception:  # noqa: BLE001 - the store itself is unreachable; the result says so
+        pass
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
