@@ -1,0 +1,131 @@
+"""SHAP explanations of a model on a data set, with the right explainer picked for the model.
+
+>>> exp = mlops.explain(model, X_test)   # TreeExplainer / LinearExplainer / Permutation
+>>> exp                                  # an interactive widget in a notebook
+>>> exp.importance()                     # mean |SHAP| per feature
+>>> exp.log()                            # shap.<feature> metrics + HTML/JSON artifacts
+
+See :mod:`.choose` for which explainer and which output units (probability, log-odds)
+each kind of model gets.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+
+from ..errors import BadInput
+from .result import Explanation
+
+__all__ = ["explain", "Explanation"]
+
+
+def explain(model, X, background=None, max_rows: int = 2000, random_state: int = 0) -> Explanation:
+    """Explain ``model`` on the rows of ``X`` (a DataFrame or 2-D array).
+
+    At most ``max_rows`` rows are explained; beyond that a random sample is (the result
+    and the widget say so). ``background`` is the data the explainers integrate over
+    (default: rows sampled from ``X``).
+    """
+    import pandas as pd
+
+    X = _as_frame(X, "X")
+    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
+        raise BadInput(f"max_rows={max_rows!r} is not a positive int", "e.g. max_rows=2000.")
+    rng = np.random.default_rng(random_state)
+    n_total = len(X)
+    rows = np.sort(rng.choice(n_total, max_rows, replace=False)) if n_total > max_rows else np.arange(n_total)
+    sample = X.iloc[rows]
+    pool = X if background is None else _as_frame(background, "background")
+    if list(pool.columns) != list(X.columns):
+        raise BadInput("background has other columns than X", "Give background the same columns, in the same order.")
+
+    def background_rows(k: int) -> pd.DataFrame:
+        return pool if len(pool) <= k else pool.iloc[np.sort(rng.choice(len(pool), k, replace=False))]
+
+    from . import choose
+
+    try:
+        chosen = choose.choose(model, background_rows)
+        values, base = _compute(chosen, sample)
+        if chosen.output == "probability" and chosen.name == "tree" and not _adds_up(model, sample, values, base):
+            values, base = _compute(choose.raw_log_odds(model, chosen), sample)
+    except BadInput:
+        raise
+    except Exception as exc:  # shap's own errors name the unsupported part; keep its words
+        raise BadInput(
+            f"SHAP cannot explain {type(model).__name__} on this data: {type(exc).__name__}: {exc}",
+            "explain() takes fitted scikit-learn, XGBoost and LightGBM models or any model with "
+            "predict/predict_proba, on numeric features.",
+        ) from exc
+    values, base, classes = _per_class(values, base, chosen)
+    return Explanation(
+        values=values, base_values=base, data=sample, classes=classes, output=chosen.output,
+        explainer=chosen.name, model=type(model).__name__, n_total=n_total,
+    )
+
+
+def _as_frame(X, what: str):
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    elif isinstance(X, np.ndarray) and X.ndim == 2:
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    else:
+        shape = f" of shape {X.shape}" if isinstance(X, np.ndarray) else ""
+        raise BadInput(
+            f"{what} must be a pandas DataFrame or a 2-D array, got {type(X).__name__}{shape}",
+            "Pass the feature rows the model predicts on, e.g. X_test.",
+        )
+    if len(frame) == 0 or frame.shape[1] == 0:
+        raise BadInput(f"{what} is empty ({frame.shape[0]} rows x {frame.shape[1]} columns)", "Pass at least one row.")
+    return frame
+
+
+def _compute(chosen, sample):
+    if chosen.name == "permutation":
+        n_features = sample.shape[1]
+        result = chosen.explainer(sample, max_evals=max(2 * n_features + 1, 10 * n_features), silent=True)
+    else:
+        result = chosen.explainer(sample)
+    return np.asarray(result.values, dtype=np.float64), np.asarray(result.base_values, dtype=np.float64)
+
+
+def _adds_up(model, sample, values, base) -> bool:
+    """Do probability SHAP values sum to ``predict_proba`` (shap's own additivity check)?"""
+    head = min(len(sample), 50)
+    proba = model.predict_proba(sample.iloc[:head])
+    total = values[:head].sum(axis=1) + (base[:head] if np.ndim(base) else base)
+    expected = proba[:, 1] if total.ndim == 1 else proba
+    return bool(np.abs(total - expected).max() < 1e-3)
+
+
+def _per_class(values, base, chosen):
+    """Values as (rows, features, classes); a binary classifier keeps its positive class."""
+    n = values.shape[0]
+    base = np.broadcast_to(base, values.shape[:1] + values.shape[2:]) if np.ndim(base) < 2 else base
+    if values.ndim == 2:
+        values, base = values[:, :, None], np.asarray(base).reshape(n, 1)
+    classes = chosen.classes
+    if chosen.classifier and len(classes) == 2:
+        if values.shape[2] == 2:
+            values, base = values[:, :, 1:], base[:, 1:]
+        return values, np.array(base), [classes[1]]
+    if chosen.classifier and values.shape[2] == len(classes):
+        return values, np.array(base), classes
+    return values, np.array(base), ["prediction"]
+
+
+class _CallableModule(types.ModuleType):
+    """Importing any ``mlops_jupyter.explain.*`` module binds this package over the lazily
+    exported ``mlops.explain`` function (the import system sets the parent attribute), so
+    the package itself calls through to :func:`explain`."""
+
+    def __call__(self, *args, **kwargs):
+        return explain(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
