@@ -37,6 +37,11 @@ _API = {
     "drift": "monitoring.engine:drift",
     "drift_profile": "monitoring.profile:drift_profile",
     "load_drift_profile": "monitoring.profile:load_profile",
+    # pipelines
+    "run": "pipelines.runner:run",
+    "sweep": "pipelines.runner:sweep",
+    "validate": "pipelines.validation:validate",
+    "validations": "pipelines.validation:validations",
     # errors
     "MlopsError": "errors:MlopsError",
 }

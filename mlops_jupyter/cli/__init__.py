@@ -18,6 +18,9 @@ COMMANDS = {
         "versions:versions",
         "List the versions of a notebook seen by the tracking store, with their runs.",
     ),
+    "run": ("run:run", "Run a notebook (once or as a sweep) or a pipeline.yaml; each execution is tracked."),
+    "validate": ("validate:validate", "Run a notebook from the top and record whether it passes its checks."),
+    "validations": ("validations:validations", "List recorded validations of notebook versions."),
 }
 
 

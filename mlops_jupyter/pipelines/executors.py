@@ -114,7 +114,7 @@ class DaskExecutor(Executor):
 
     name = "dask"
 
-    def __init__(self, address: str, workers: int | None = None, connect_timeout: float = 10):
+    def __init__(self, address: str, workers: int | None = None, connect_timeout: float = 5):
         from distributed import Client
 
         self.address = address

@@ -147,10 +147,11 @@ def _parse_text(kind: str, text: str) -> Any:
     if kind == "str":
         return text
     stripped = text.strip()
-    if kind == "int":
-        return int(stripped.replace("_", ""))
-    if kind == "float":
-        return float(stripped)
+    if kind in ("int", "float"):
+        try:
+            return int(stripped.replace("_", "")) if kind == "int" else float(stripped)
+        except ValueError:
+            raise ValueError("") from None
     if kind == "bool":
         lowered = stripped.lower()
         if lowered in _TRUE:

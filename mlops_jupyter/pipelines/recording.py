@@ -105,8 +105,7 @@ def write_step(step: Step, execution: Execution, killed: bool = False) -> StepRe
     status = "KILLED" if killed and execution.status != "FINISHED" else execution.status
     error = execution.error
     events = _events(step)
-    metrics, checks = _root_results(events, step.run_id)
-    check_values: dict[str, str] = {}
+    metrics, checks, check_values = _root_results(events, step.run_id)
     for requirement in requirements.parse_all(step.requires):
         passed, seen = requirement.evaluate(metrics)
         checks[requirement.check_name] = passed
@@ -135,6 +134,7 @@ def write_step(step: Step, execution: Execution, killed: bool = False) -> StepRe
         duration_s=round((execution.ended - execution.started) / 1000, 3),
         error=error,
         outputs=dict(step.outputs),
+        check_values=check_values,
     )
     if step.run_id:
         try:
@@ -156,9 +156,11 @@ def _events(step: Step) -> list[dict]:
     return events
 
 
-def _root_results(events: list[dict], run_id: str | None) -> tuple[dict[str, float], dict[str, bool]]:
+def _root_results(events: list[dict], run_id: str | None):
+    """The step run's own metrics (last value each), checks and check values."""
     metrics: dict[str, float] = {}
     checks: dict[str, bool] = {}
+    values: dict[str, str] = {}
     for event in events:
         if event.get("run") != run_id:
             continue
@@ -167,9 +169,13 @@ def _root_results(events: list[dict], run_id: str | None) -> tuple[dict[str, flo
                 metrics[key] = value
         elif event["op"] == "tags":
             for key, value in event["tags"].items():
-                if key.startswith("mlops.check.") and not key.endswith(".value"):
+                if not key.startswith("mlops.check."):
+                    continue
+                if key.endswith(".value"):
+                    values[key[len("mlops.check.") : -len(".value")]] = value
+                else:
                     checks[key[len("mlops.check.") :]] = value == "passed"
-    return metrics, checks
+    return metrics, checks, values
 
 
 def _write(step: Step, execution: Execution, result: StepResult, events: list[dict], check_values) -> None:

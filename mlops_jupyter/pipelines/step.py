@@ -82,6 +82,7 @@ class StepResult:
     error: dict | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     tracking_error: str | None = None
+    check_values: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
