@@ -95,7 +95,13 @@ def _print_sweep(table):
 
 
 def _print_pipeline(result):
-    import pandas as pd
-
-    click.echo(pd.DataFrame(result.rows()).drop(columns=["error"]).to_string(index=False))
+    width = max(len(name) for name in result.steps)
+    for row in result.rows():
+        colour = {"FINISHED": "green", "REUSED": "cyan"}.get(row["status"], "red")
+        status = click.style(f"{row['status']:<15}", fg=colour)
+        metrics = _metrics(result.steps[row["step"]].metrics, 4)
+        run = row["run_id"] or "-"
+        click.echo(f"{row['step']:<{width}}  {status}  {run:<32}  {row['duration_s']:6.2f} s  {metrics}")
+        if row["error"]:
+            click.echo(f"{'':<{width}}  {row['error']}")
     click.echo(f"pipeline run: {result.parent_run_id}")

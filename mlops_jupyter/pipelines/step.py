@@ -10,6 +10,7 @@ raises for a notebook's own failure; :func:`record` writes what happened to the 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -151,7 +152,8 @@ def execute(step: Step, km=None) -> Execution:
             kernel_name=step.kernel_name,
             request_save_on_cell_execute=False,  # one write at the end: saves a JSON-schema pass per cell
             progress_bar=False,
-            execution_timeout=step.cell_timeout,
+            # nbclient counts whole seconds
+            execution_timeout=math.ceil(step.cell_timeout) if step.cell_timeout else None,
             km=km,
             prelude=engine.prelude(step.kernel_env(), str(Path(step.notebook_path).parent)),
             cwd=None,
