@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import BadInput
 from . import frames, kernels, stattests
-from .profile import ColumnProfile, ReferenceProfile, drift_profile, load_profile, workers
+from .profile import ColumnProfile, ReferenceProfile, load_profile, profile_column, workers
 from .report import ColumnResult, DriftReport
 
 _local = threading.local()
@@ -51,8 +51,15 @@ def drift(
     own lines and left out of that share.
     """
     current = frames.require_frame(current, "current")
-    profile = _as_profile(reference, columns, n_jobs)
-    names = frames.check_same_columns(profile.columns.keys(), current, columns)
+    if isinstance(reference, (ReferenceProfile, str, os.PathLike)):
+        profile = reference if isinstance(reference, ReferenceProfile) else load_profile(reference)
+        ref_columns, ref_rows, sketch = list(profile.columns), profile.n_rows, profile.sketch
+    else:
+        # A DataFrame reference is profiled column by column inside the worker that
+        # compares it, so its sorted copy lives only while that column is compared.
+        reference = frames.require_frame(reference, "reference")
+        profile, ref_columns, ref_rows, sketch = None, list(reference.columns), len(reference), None
+    names = frames.check_same_columns(ref_columns, current, columns)
     roles = {name: "feature" for name in names}
     for role, name in (("prediction", prediction), ("target", target)):
         if name is None:
@@ -60,36 +67,26 @@ def drift(
         if name not in roles:
             raise BadInput(f"{role} column {name!r} is not in both data sets", f"Columns: {', '.join(map(str, names))}")
         roles[name] = role
-    if not 0 < drift_share <= 1:
+    if isinstance(drift_share, bool) or not isinstance(drift_share, (int, float)) or not 0 < drift_share <= 1:
         raise BadInput(f"drift_share={drift_share!r} is out of range", "Use a share in (0, 1], e.g. 0.5.")
     chosen = _overrides(names, test, tests, threshold, thresholds)
-    kinds = {name: _current_kind(current[name], profile.columns[name]) for name in names}
+    if profile is None:
+        ref_kinds = {n: (frames.column_kind(reference[n], str(n)), bool(reference[n].notna().any())) for n in names}
+    else:
+        ref_kinds = {n: (profile.columns[n].kind, profile.columns[n].n_valid > 0) for n in names}
+    kinds = {name: _current_kind(current[name], name, *ref_kinds[name]) for name in names}
 
     def one(name):
-        return compare_column(profile.columns[name], current[name], kinds[name], roles[name], *chosen[name])
+        if profile is None:
+            col = profile_column(reference[name], name, kinds[name], None)
+        else:
+            col = profile.columns[name]
+        return compare_column(col, current[name], kinds[name], roles[name], *chosen[name])
 
     with ThreadPoolExecutor(max_workers=workers(n_jobs)) as pool:
         results = list(pool.map(one, names))
-    return DriftReport(
-        results,
-        drift_share=drift_share,
-        reference_rows=profile.n_rows,
-        current_rows=len(current),
-        sketch=profile.sketch,
-    )
-
-
-def _as_profile(reference, columns, n_jobs) -> ReferenceProfile:
-    if isinstance(reference, ReferenceProfile):
-        return reference
-    if isinstance(reference, (str, os.PathLike)):
-        return load_profile(reference)
-    frames.require_frame(reference, "reference")
-    if columns is not None:
-        missing = [c for c in columns if c not in reference.columns]
-        if missing:
-            raise BadInput(f"columns not in reference: {', '.join(map(str, missing))}", "Pick columns present in both.")
-    return drift_profile(reference, columns=columns, n_jobs=n_jobs)
+    return DriftReport(results, drift_share=drift_share, reference_rows=ref_rows, current_rows=len(current),
+                       sketch=sketch)
 
 
 def _overrides(names, test, tests, threshold, thresholds) -> dict:
@@ -107,14 +104,17 @@ def _overrides(names, test, tests, threshold, thresholds) -> dict:
     return {n: (tests.get(n, test), thresholds.get(n, threshold)) for n in names}
 
 
-def _current_kind(series, ref: ColumnProfile) -> str:
-    kind = frames.column_kind(series, str(ref.name))
-    if kind != ref.kind and series.notna().any() and ref.n_valid:
+def _current_kind(series, name, ref_kind: str, ref_has_values: bool) -> str:
+    """The column's kind; an all-missing side takes the other side's kind."""
+    kind = frames.column_kind(series, str(name))
+    if not ref_has_values:
+        return kind
+    if kind != ref_kind and series.notna().any():
         raise BadInput(
-            f"column {ref.name!r} is {ref.kind} in the reference but {kind} in the current data",
+            f"column {name!r} is {ref_kind} in the reference but {kind} in the current data",
             "Give the column the same type in both data sets.",
         )
-    return ref.kind
+    return ref_kind
 
 
 def _workspace() -> kernels.Workspace:
@@ -172,7 +172,10 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
     res.test, res.threshold = name, spec.threshold if threshold is None else float(threshold)
     res.statistic, res.score = _run_test(name, ref, cur, cur_cats)
     res.drifted = bool(spec.drifted(res.score, res.threshold))
-    res.exact = ref.exact
+    uses_values = name in ("ks", "wasserstein") or (
+        name in ("jensenshannon", "psi_evidently") and kind == "numeric" and ref.n_unique > stattests.EVIDENTLY_CATEGORY_LIMIT
+    )
+    res.exact = ref.exact or not uses_values  # counts and decile bins are exact in a sketch too
     return res
 
 

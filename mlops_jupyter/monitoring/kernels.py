@@ -154,9 +154,17 @@ def sturges_edges(low: float, high: float, count: int) -> np.ndarray:
 
 
 def quantile_edges(sorted_values: np.ndarray, bins: int) -> np.ndarray:
-    """Interior edges at the reference quantiles 1/bins, ..., (bins-1)/bins, deduplicated."""
-    probs = np.arange(1, bins) / bins
-    return np.unique(np.quantile(sorted_values, probs))
+    """Interior edges at the reference quantiles 1/bins, ..., (bins-1)/bins, deduplicated.
+
+    Same values as ``np.quantile`` (linear interpolation), read off the sorted array
+    instead of partitioning it again.
+    """
+    pos = np.arange(1, bins) / bins * (len(sorted_values) - 1)
+    low = np.floor(pos).astype(np.int64)
+    high = np.minimum(low + 1, len(sorted_values) - 1)
+    frac = pos - low
+    a, b = sorted_values[low], sorted_values[high]
+    return np.unique(a + (b - a) * frac)
 
 
 def quantile_bin_counts(sorted_values: np.ndarray, interior: np.ndarray) -> np.ndarray:
