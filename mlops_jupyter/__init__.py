@@ -37,6 +37,14 @@ _API = {
     "drift": "monitoring.engine:drift",
     "drift_profile": "monitoring.profile:drift_profile",
     "load_drift_profile": "monitoring.profile:load_profile",
+    # registry and governance
+    "register": "registry.models:register",
+    "models": "registry.models:models",
+    "model": "registry.models:model",
+    "promote": "registry.promotion:promote",
+    "rollback": "registry.promotion:rollback",
+    "audit": "registry.audit:log",
+    "model_card": "registry.card:model_card",
     # pipelines
     "run": "pipelines.runner:run",
     "sweep": "pipelines.runner:sweep",

@@ -21,6 +21,14 @@ COMMANDS = {
     "run": ("run:run", "Run a notebook (once or as a sweep) or a pipeline.yaml; each execution is tracked."),
     "validate": ("validate:validate", "Run a notebook from the top and record whether it passes its checks."),
     "validations": ("validations:validations", "List recorded validations of notebook versions."),
+    "register": ("registry:register", "Register a run's model as a new version of a model."),
+    "models": ("registry:models", "List models and aliases, or one model's versions."),
+    "promote": ("registry:promote", "Move an alias to a version through the promotion gate."),
+    "rollback": ("registry:rollback", "Move an alias back to its previous holder."),
+    "rules": ("registry:rules", "Show or change a model's promotion rules."),
+    "audit": ("audit:audit", "Show or verify the audit log; who held an alias when."),
+    "card": ("card:card", "Write a model version's card (Markdown or HTML)."),
+    "roles": ("roles:roles", "Show the roles, or change one (admins)."),
 }
 
 

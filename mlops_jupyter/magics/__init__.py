@@ -20,6 +20,10 @@ USAGE = """\
 %mlops status                tracking URI, state directory, active run (flushes pending logging)
 %mlops compare RUN RUN...    chart the runs' metrics and diff their params
 %mlops start [-e EXP] [-n NAME]  open a run spanning cells (end it with %mlops end)
+%mlops register RUN --name NAME [--description TEXT]
+                             register the run's model as a new version of model NAME
+%mlops models [NAME]         registered models and aliases; with NAME its versions
+%mlops card MODEL [VERSION]  the model card (lineage, metrics, validation, promotions)
 
 %%mlops track options:
   -e/--experiment NAME   -n/--name NAME   --params VAR[,VAR...]   --metrics VAR[,VAR...]
@@ -73,6 +77,9 @@ LINE_COMMANDS = {
     "compare": ".views:compare",
     "start": ".views:start",
     "end": ".views:end",
+    "register": ".registry:register",
+    "models": ".registry:models",
+    "card": ".registry:card",
 }
 
 

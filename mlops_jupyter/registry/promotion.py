@@ -89,8 +89,8 @@ def promote(
             previous = aliases.get(to)
             if expect is not UNSET and previous != expect:
                 raise Conflict(
-                    f"{model}@{to} is held by {_v(previous)}, not {_v(expect)} as expected",
-                    "Someone moved it meanwhile: look again, then promote.",
+                    f"{model}@{to} changed meanwhile: expected {_held(expect)}, found {_held(previous)}",
+                    "Someone moved it since you looked: look again, then promote.",
                 )
             if previous == version:
                 raise Conflict(f"v{version} already holds {model}@{to}", "Nothing to do.")
@@ -188,6 +188,10 @@ def rollback(
 
 def _v(version: str | None) -> str:
     return f"v{version}" if version else "no version"
+
+
+def _held(version: str | None) -> str:
+    return f"v{version}" if version else "no holder"
 
 
 def _aliases(model: str) -> dict[str, str]:

@@ -103,8 +103,12 @@ def require(user: str, needed: str | None = None, *, action: str) -> str:
     role = role_of(user)
     if not allows(role, needed):
         raise Forbidden(
-            f"{user} is a {role}: {action} needs the {needed} role or higher",
+            f"{user} is {_article(role)} {role}: {action} needs the {needed} role or higher",
             f"An admin can change roles in the [roles] table of {config.project_config_path().name} "
             f"(or with `mlops roles {user} {needed}`).",
         )
     return role
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"

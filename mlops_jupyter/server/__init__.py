@@ -21,6 +21,19 @@ ROUTES = [
     (r"/experiments", "tracking:ExperimentsHandler"),
     (r"/runs", "tracking:RunsHandler"),
     (r"/runs/(?P<run_id>[0-9a-f]{32})", "tracking:RunHandler"),
+    # registry and governance; names are checked by the core, so any segment routes
+    (r"/models", "registry:ModelsHandler"),
+    (r"/models/(?P<name>[^/]+)", "registry:ModelHandler"),
+    (r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", "registry:VersionHandler"),
+    (r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/card", "registry:CardHandler"),
+    (r"/models/(?P<name>[^/]+)/aliases", "registry:AliasesHandler"),
+    (r"/models/(?P<name>[^/]+)/promote", "registry:PromoteHandler"),
+    (r"/models/(?P<name>[^/]+)/rollback", "registry:RollbackHandler"),
+    (r"/models/(?P<name>[^/]+)/rules", "registry:RulesHandler"),
+    (r"/audit", "registry:AuditHandler"),
+    (r"/audit/verify", "registry:AuditVerifyHandler"),
+    (r"/roles", "registry:RolesHandler"),
+    (r"/roles/(?P<user>[^/]+)", "registry:RoleHandler"),
 ]
 
 

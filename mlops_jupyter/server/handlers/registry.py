@@ -1,0 +1,268 @@
+"""Models, versions, aliases, promotion, rollback, rules, audit log, model cards and roles.
+
+Every handler is parse → core call → JSON. The core checks roles, with the caller being
+the server's authenticated identity (see :func:`caller`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ... import config
+from ..base import MlopsHandler, api
+
+_ANONYMOUS_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ListModelsQuery(_Strict):
+    filter: str = ""
+    max_results: int = Field(100, ge=1, le=1000)
+    page_token: str | None = None
+
+
+class ModelQuery(_Strict):
+    max_results: int = Field(50, ge=1, le=1000)
+    page_token: str | None = None
+
+
+class RegisterBody(_Strict):
+    run_id: str
+    name: str
+    description: str | None = None
+    artifact: str = "model"
+
+
+class PromoteBody(_Strict):
+    version: int | str
+    alias: str = "champion"
+    reason: str | None = None
+    require: list[str] = []
+    force: bool = False
+    # The holder the caller saw (null: none); refused with 409 if the alias moved since.
+    expected_version: int | str | None = None
+
+
+class RollbackBody(_Strict):
+    alias: str = "champion"
+    reason: str | None = None
+
+
+class RulesBody(_Strict):
+    alias: str = "champion"
+    add: list[str] = []
+    remove: list[str] = []
+    reason: str | None = None
+
+
+class AliasesQuery(_Strict):
+    at: str | None = None
+
+
+class AuditQuery(_Strict):
+    model: str | None = None
+    action: str | None = None
+    since: str | None = None
+    until: str | None = None
+    limit: int = Field(100, ge=1, le=1000)
+    before: int | None = Field(None, ge=1)
+
+
+class CardQuery(_Strict):
+    format: Literal["json", "markdown", "html"] = "json"
+    against: str = "champion"
+
+
+class RoleBody(_Strict):
+    role: str
+    reason: str | None = None
+
+
+def caller(handler: MlopsHandler) -> str:
+    """The user the core checks roles for and writes into the audit log.
+
+    A personal server's shared token identifies no one: jupyter_server then makes up an
+    "Anonymous <moon>" user with a random id for each browser. Whoever holds that token is
+    the person who started the server, so such callers act as the server's own user
+    (``MLOPS_USER`` or the OS user). Named identities (JupyterHub, a configured identity
+    provider) are used as they are.
+    """
+    user = handler.current_user
+    name = getattr(user, "name", "") or ""
+    if _ANONYMOUS_ID.match(getattr(user, "username", "") or "") and name.startswith("Anonymous "):
+        return config.current_user()
+    return handler.username
+
+
+class ModelsHandler(MlopsHandler):
+    @api
+    async def get(self):
+        from ...registry import models
+
+        q = self.query(ListModelsQuery)
+        return (await self.call(models.models, q.filter, q.max_results, q.page_token)).to_dict()
+
+    @api
+    async def post(self):
+        from ...registry import models
+
+        b = self.body(RegisterBody)
+        version = await self.call(
+            models.register,
+            b.run_id,
+            b.name,
+            description=b.description,
+            artifact=b.artifact,
+            user=caller(self),
+        )
+        self.set_status(201)
+        return version.to_dict()
+
+
+class ModelHandler(MlopsHandler):
+    @api
+    async def get(self, name: str):
+        from ...registry import models
+
+        q = self.query(ModelQuery)
+        return (await self.call(models.model, name, q.max_results, q.page_token)).to_dict()
+
+
+class VersionHandler(MlopsHandler):
+    @api
+    async def get(self, name: str, version: str):
+        from ...registry import models
+
+        return (await self.call(models.get_version, name, version)).to_dict()
+
+
+class CardHandler(MlopsHandler):
+    @api
+    async def get(self, name: str, version: str):
+        from ...registry import names
+        from ...registry.card import model_card
+
+        q = self.query(CardQuery)
+        card = await self.call(model_card, name, names.version(version), q.against)
+        if q.format == "markdown":
+            self.finish(card.markdown(), set_content_type="text/markdown; charset=utf-8")
+            return None
+        if q.format == "html":
+            self.finish(card.html(full_page=True), set_content_type="text/html; charset=utf-8")
+            return None
+        return {
+            "model": card.model,
+            "version": card.version,
+            "markdown": card.markdown(),
+            "html": card.html(),
+            "facts": card.facts,
+        }
+
+
+class AliasesHandler(MlopsHandler):
+    @api
+    async def get(self, name: str):
+        from ...registry import audit, history, names, store
+
+        q = self.query(AliasesQuery)
+        names.model_name(name)
+        if q.at is None:
+            rm = await self.call(store.registered_model, name)
+            return {"model": name, "at": None, "aliases": {a: str(v) for a, v in (rm.aliases or {}).items()}}
+        at = audit.parse_time(q.at, end_of_day=True)
+        held = await self.call(history.holders_at, name, at)
+        return {"model": name, "at": audit._utc_text(at) + "Z", "aliases": held}
+
+
+class PromoteHandler(MlopsHandler):
+    @api
+    async def post(self, name: str):
+        from ...registry import promotion
+
+        b = self.body(PromoteBody)
+        expect = b.expected_version if "expected_version" in b.model_fields_set else promotion.UNSET
+        done = await self.call(
+            promotion.promote,
+            name,
+            b.version,
+            b.alias,
+            reason=b.reason,
+            require=b.require,
+            force=b.force,
+            user=caller(self),
+            expect=expect,
+        )
+        return done.to_dict()
+
+
+class RollbackHandler(MlopsHandler):
+    @api
+    async def post(self, name: str):
+        from ...registry import promotion
+
+        b = self.body(RollbackBody)
+        done = await self.call(promotion.rollback, name, b.alias, reason=b.reason, user=caller(self))
+        return done.to_dict()
+
+
+class RulesHandler(MlopsHandler):
+    @api
+    async def get(self, name: str):
+        from ...registry import names, rules, store
+
+        names.model_name(name)
+        await self.call(store.registered_model, name)
+        return {"model": name, "rules": await self.call(rules.stored, name)}
+
+    @api
+    async def post(self, name: str):
+        from ...registry import rules
+
+        b = self.body(RulesBody)
+        await self.call(rules.change, name, b.alias, b.add, b.remove, user=caller(self), reason=b.reason)
+        return {"model": name, "rules": await self.call(rules.stored, name)}
+
+
+class AuditHandler(MlopsHandler):
+    @api
+    async def get(self):
+        from ...registry import audit
+
+        q = self.query(AuditQuery)
+        found, before = await self.call(audit.page, q.model, q.action, q.since, q.until, q.limit, q.before)
+        return {"entries": found, "next_before": before}
+
+
+class AuditVerifyHandler(MlopsHandler):
+    @api
+    async def get(self):
+        from ...registry import audit
+
+        problems = await self.call(audit.verify)
+        return {"ok": not problems, "problems": [p.to_dict() for p in problems]}
+
+
+class RolesHandler(MlopsHandler):
+    @api
+    async def get(self):
+        from ...registry import roles
+
+        table = await self.call(roles.table)
+        user = caller(self)
+        return {"user": user, "role": table.role_of(user), "roles": list(roles.ROLES), **table.to_dict()}
+
+
+class RoleHandler(MlopsHandler):
+    @api
+    async def put(self, user: str):
+        from ...registry import role_changes
+
+        b = self.body(RoleBody)
+        table = await self.call(role_changes.set_role, user, b.role, actor=caller(self), reason=b.reason)
+        return {"user": user, "role": table.role_of(user), **table.to_dict()}
