@@ -13,23 +13,55 @@ Examples:
 
 @click.command(epilog=HELP_EPILOG)
 @click.argument("target", type=click.Path())
-@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="A parameter (repeatable); STEP.NAME for a pipeline step. Converted to the default's type.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="A parameter (repeatable); STEP.NAME for a pipeline step. Converted to the default's type.",
+)
 @click.option("--param-file", type=click.Path(), help="YAML file of parameters (-p overrides it).")
-@click.option("--sweep", "sweeps", multiple=True, metavar="NAME=V1,V2,...",
-              help="Sweep a parameter over values (repeatable: the grid of all combinations).")
+@click.option(
+    "--sweep",
+    "sweeps",
+    multiple=True,
+    metavar="NAME=V1,V2,...",
+    help="Sweep a parameter over values (repeatable: the grid of all combinations).",
+)
 @click.option("--points", type=click.Path(), help="YAML list of parameter mappings to run as well.")
 @click.option("-w", "--workers", type=click.IntRange(min=1), help="Runs at once (default: CPU count).")
-@click.option("--executor", metavar="local|dask", help="Where to run (default: dask if MLOPS_DASK_ADDRESS is set).")
+@click.option(
+    "--executor", metavar="local|dask", help="Where to run (default: dask if MLOPS_DASK_ADDRESS is set)."
+)
 @click.option("--address", help="Dask scheduler address, e.g. tcp://scheduler:8786.")
 @click.option("--cell-timeout", type=float, help="Fail a cell that runs longer than this many seconds.")
 @click.option("-e", "--experiment", help="MLflow experiment (default: MLOPS_EXPERIMENT or Default).")
 @click.option("--resume", is_flag=True, help="Pipeline: skip steps unchanged since their last success.")
-@click.option("--kernels", default="auto", show_default=True, metavar="auto|fork|spawn",
-              help="How local kernels start: forked from a pre-warmed process, or spawned.")
+@click.option(
+    "--kernels",
+    default="auto",
+    show_default=True,
+    metavar="auto|fork|spawn",
+    help="How local kernels start: forked from a pre-warmed process, or spawned.",
+)
 @click.option("-n", "--name", help="Run name (default: the notebook's name).")
-def run(target, params, param_file, sweeps, points, workers, executor, address, cell_timeout, experiment,
-        resume, kernels, name):
+def run(
+    target,
+    params,
+    param_file,
+    sweeps,
+    points,
+    workers,
+    executor,
+    address,
+    cell_timeout,
+    experiment,
+    resume,
+    kernels,
+    name,
+):
     """Run a notebook (or a pipeline.yaml) with papermill; every execution is a tracked run."""
     from ..errors import BadInput
     from ..pipelines import runner
@@ -37,29 +69,40 @@ def run(target, params, param_file, sweeps, points, workers, executor, address, 
 
     values = parse_assignments(params)
     is_pipeline = str(target).endswith((".yaml", ".yml"))
-    common = dict(experiment=experiment, executor=executor, address=address, cell_timeout=cell_timeout,
-                  kernels=kernels)
+    common = dict(
+        experiment=experiment, executor=executor, address=address, cell_timeout=cell_timeout, kernels=kernels
+    )
     try:
         if sweeps or points:
             if is_pipeline:
                 raise BadInput("--sweep and --points apply to a notebook, not a pipeline", None)
             grid = dict(runner.parse_sweep(s) for s in sweeps)
             table = runner.sweep(
-                target, grid=grid, points=runner.load_points(points) if points else None, parameters=values,
-                param_file=param_file, workers=workers, name=name, **common,
+                target,
+                grid=grid,
+                points=runner.load_points(points) if points else None,
+                parameters=values,
+                param_file=param_file,
+                workers=workers,
+                name=name,
+                **common,
             )
             _print_sweep(table)
             return
         if is_pipeline:
             if param_file:
-                raise BadInput("--param-file applies to a notebook; use -p STEP.NAME VALUE for a pipeline", None)
-            result = runner.run(target, values, workers=workers, resume=resume, raise_on_error=False,
-                                progress=None, **common)
+                raise BadInput(
+                    "--param-file applies to a notebook; use -p STEP.NAME VALUE for a pipeline", None
+                )
+            result = runner.run(
+                target, values, workers=workers, resume=resume, raise_on_error=False, progress=None, **common
+            )
             _print_pipeline(result)
             result.raise_for_status()
             return
-        result = runner.run(target, values, param_file=param_file, resume=resume, name=name,
-                            raise_on_error=False, **common)
+        result = runner.run(
+            target, values, param_file=param_file, resume=resume, name=name, raise_on_error=False, **common
+        )
         _print_run(result)
         result.raise_for_status()
     except KeyboardInterrupt:
@@ -77,7 +120,9 @@ def _print_run(result):
     if result.metrics:
         click.echo(f"  metrics: {_metrics(result.metrics)}")
     if result.checks:
-        click.echo("  checks:  " + ", ".join(f"{k}={'passed' if v else 'FAILED'}" for k, v in result.checks.items()))
+        click.echo(
+            "  checks:  " + ", ".join(f"{k}={'passed' if v else 'FAILED'}" for k, v in result.checks.items())
+        )
     if result.output_path:
         click.echo(f"  output:  {result.output_path}")
 
@@ -91,7 +136,9 @@ def _print_sweep(table):
     if len(failed):
         from ..errors import ExecutionFailed
 
-        raise ExecutionFailed(f"{len(failed)} of {len(table)} sweep runs failed", "Their errors are listed above.")
+        raise ExecutionFailed(
+            f"{len(failed)} of {len(table)} sweep runs failed", "Their errors are listed above."
+        )
 
 
 def _print_pipeline(result):

@@ -142,7 +142,7 @@ def sweep(
         def steps():
             # A run is created just before its step is queued: the first kernel starts at once.
             for point in typed_points:
-                label = ", ".join(f"{k}={point[k]}" for k in swept)
+                label = ", ".join(f"{k}={point[k]}" for k in swept if k in point)
                 run_id = None
                 if factory:
                     tags = {**context, "mlops.kind": "pipeline", "mlops.executor": ex.name}
