@@ -50,6 +50,18 @@ _API = {
     "sweep": "pipelines.runner:sweep",
     "validate": "pipelines.validation:validate",
     "validations": "pipelines.validation:validations",
+    # production jobs
+    "schedule": "jobs.api:schedule",
+    "jobs": "jobs.api:jobs",
+    "job": "jobs.api:job",
+    "job_history": "jobs.api:history",
+    "run_job": "jobs.api:run_now",
+    "pause_job": "jobs.api:pause",
+    "resume_job": "jobs.api:resume",
+    "update_job": "jobs.api:update",
+    "delete_job": "jobs.api:delete",
+    "export_job": "jobs.export:export",
+    "Scheduler": "jobs.scheduler:Scheduler",
     # errors
     "MlopsError": "errors:MlopsError",
 }

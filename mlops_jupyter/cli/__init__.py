@@ -29,6 +29,11 @@ COMMANDS = {
     "audit": ("audit:audit", "Show or verify the audit log; who held an alias when."),
     "card": ("card:card", "Write a model version's card (Markdown or HTML)."),
     "roles": ("roles:roles", "Show the roles, or change one (admins)."),
+    "schedule": ("jobs:schedule", "Schedule a validated notebook as a production job."),
+    "jobs": ("jobs:jobs", "List jobs: next fire time, last status, success rate."),
+    "job": ("jobs:job", "One job: show, history, run-now, pause, resume, update, delete."),
+    "scheduler": ("jobs:scheduler", "Run the job scheduler daemon."),
+    "export": ("jobs:export", "Export a job as an Airflow DAG or a Kubernetes CronJob."),
 }
 
 

@@ -1,0 +1,266 @@
+"""``mlops schedule``, ``mlops jobs``, ``mlops job ...``, ``mlops scheduler``, ``mlops export``."""
+
+import click
+
+
+def _parameters(pairs) -> dict:
+    return {name: value for name, value in pairs}
+
+
+@click.command()
+@click.argument("notebook", type=click.Path())
+@click.option("--cron", "cron_expression", help='Cron expression, e.g. "0 6 * * *" (omit: runs only on demand).')
+@click.option("--tz", default="UTC", show_default=True, help="IANA time zone of the cron expression.")
+@click.option("--name", help="Job name (default: the notebook's name).")
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="A notebook parameter (repeatable), checked against its parameters cell.")
+@click.option("--version", help="Pin this validated notebook version (default: the file's current one).")
+@click.option("--retries", default=0, show_default=True, help="Retries after a failed or timed-out run.")
+@click.option("--retry-delay", default="60s", show_default=True, help="First retry delay, doubled each retry.")
+@click.option("--timeout", help="Stop the run (its kernel is killed) after this long, e.g. 30m.")
+@click.option("--missed", type=click.Choice(["catch-up", "skip"]), default="catch-up", show_default=True,
+              help="Firings missed while no scheduler ran: run once, or skip them.")
+@click.option("--alert", "alerts", multiple=True, help="webhook=URL or email=ADDRESS (repeatable).")
+@click.option("--experiment", help='MLflow experiment of the runs (default: "job NAME").')
+@click.option("--retrain", "retrain_job", help="Job to start when this job's checks fail (e.g. retraining).")
+@click.option("--register", "register_model",
+              help="Register each successful run's model under this name and make it the challenger.")
+@click.option("--paused", is_flag=True, help="Create the job paused.")
+def schedule(notebook, cron_expression, tz, name, parameters, version, retries, retry_delay, timeout, missed,
+             alerts, experiment, retrain_job, register_model, paused):
+    """Schedule the validated version of NOTEBOOK as a production job."""
+    from ..jobs import api
+
+    info = api.schedule(
+        notebook, cron_expression, tz=tz, name=name, parameters=_parameters(parameters), version=version,
+        retries=retries, retry_delay=retry_delay, timeout=timeout, missed=missed, alerts=list(alerts),
+        experiment=experiment, retrain_job=retrain_job, register_model=register_model, paused=paused,
+    )
+    when = info.next_fire_local or ("paused" if info.paused else "on demand only")
+    click.echo(f"scheduled job {info.name}: {info.notebook} @ {info.notebook_version[:12]}, next run {when}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def jobs(as_json):
+    """List jobs: next fire time, last status, success rate."""
+    from ..jobs import api, scheduler
+
+    found = api.jobs()
+    live = scheduler.schedulers()
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"jobs": [j.to_dict() for j in found], "schedulers": live}, indent=2))
+        return
+    if not found:
+        click.echo("no jobs yet: `mlops schedule NOTEBOOK --cron ...` creates one")
+    else:
+        rows = [("NAME", "SCHEDULE", "NEXT RUN", "LAST", "SUCCESS", "NOTEBOOK")]
+        for j in found:
+            schedule = f"{j.cron} {j.timezone}" if j.cron else "on demand"
+            nxt = "paused" if j.paused else (j.next_fire_local or "-")
+            last = (j.last_status or "-") + (" (running)" if j.running else "")
+            rate = f"{j.success_rate:.0%} of {j.finished}" if j.success_rate is not None else "-"
+            rows.append((j.name, schedule, nxt, last, rate, f"{j.notebook}@{j.notebook_version[:12]}"))
+        _table(rows)
+    if not live:
+        click.secho("no scheduler is running: start one with `mlops scheduler`", fg="yellow", err=True)
+
+
+def _table(rows) -> None:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+@click.group()
+def job():
+    """Inspect and operate one job: show, history, run-now, pause, resume, update, delete."""
+
+
+@job.command()
+@click.argument("name")
+def show(name):
+    """Describe job NAME."""
+    import json
+
+    from ..jobs import api
+
+    click.echo(json.dumps(api.job(name).to_dict(), indent=2))
+
+
+@job.command()
+@click.argument("name")
+@click.option("-n", "--limit", default=20, show_default=True, help="How many firings (newest first).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def history(name, limit, as_json):
+    """Firings of job NAME: status, times, MLflow run, output, errors, alerts."""
+    from ..jobs import api
+
+    found = api.history(name, limit)
+    if as_json:
+        import json
+
+        click.echo(json.dumps([f.to_dict() for f in found], indent=2))
+        return
+    if not found:
+        click.echo(f"job {name} has not fired yet")
+        return
+    rows = [("ID", "SCHEDULED", "TRY", "TRIGGER", "STATUS", "DELAY", "TOOK", "RUN")]
+    for f in found:
+        rows.append((f.id, f.scheduled_time, f.attempt, f.trigger, f.status,
+                     f"{f.delay_s:.2f}s" if f.delay_s is not None else "-",
+                     f"{f.duration_s:.1f}s" if f.duration_s is not None else "-", f.run_id or "-"))
+    _table(rows)
+    for f in found:
+        details = [f"error: {f.error}"] if f.error else []
+        details += [f"note: {f.note}"] if f.note else []
+        details += [f"alert {a['event']} to {a['channel']}: {'sent' if a['ok'] else 'FAILED ' + a.get('error', '')}"
+                    for a in f.alerts]
+        for line in details:
+            click.echo(f"  #{f.id} {line}")
+
+
+@job.command("run-now")
+@click.argument("name")
+@click.option("--wait/--no-wait", default=False, help="Wait for the run to end and show how it ended.")
+@click.option("--timeout", default=3600.0, show_default=True, help="Seconds to wait with --wait.")
+def run_now(name, wait, timeout):
+    """Queue a run of job NAME now (a running scheduler starts it)."""
+    from ..jobs import api, scheduler
+
+    firing = api.run_now(name)
+    click.echo(f"queued firing {firing.id} of job {name}")
+    if not scheduler.schedulers():
+        click.secho("no scheduler is running: start one with `mlops scheduler`", fg="yellow", err=True)
+    if wait:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = next((f for f in api.history(name, 100) if f.id == firing.id), None)
+            if now is not None and now.status not in ("queued", "waiting", "running"):
+                click.echo(f"firing {now.id}: {now.status}" + (f" ({now.error})" if now.error else ""))
+                if now.status != "succeeded":
+                    raise SystemExit(1)
+                return
+            time.sleep(0.5)
+        raise click.ClickException(f"firing {firing.id} did not end within {timeout:g} s")
+
+
+@job.command()
+@click.argument("name")
+@click.option("--reason", help="Why (kept in the audit log).")
+def pause(name, reason):
+    """Stop firing job NAME."""
+    from ..jobs import api
+
+    api.pause(name, reason=reason)
+    click.echo(f"paused job {name}")
+
+
+@job.command()
+@click.argument("name")
+@click.option("--reason", help="Why (kept in the audit log).")
+def resume(name, reason):
+    """Fire job NAME again from its next due time."""
+    from ..jobs import api
+
+    info = api.resume(name, reason=reason)
+    click.echo(f"resumed job {name}, next run {info.next_fire_local or 'on demand only'}")
+
+
+@job.command()
+@click.argument("name")
+@click.option("--reason", help="Why (kept in the audit log).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(name, reason, yes):
+    """Delete job NAME and its history (its MLflow runs stay)."""
+    from ..jobs import api
+
+    if not yes:
+        click.confirm(f"delete job {name} and its history?", abort=True)
+    api.delete(name, reason=reason)
+    click.echo(f"deleted job {name}")
+
+
+@job.command()
+@click.argument("name")
+@click.option("--version", help='Re-pin to a validated notebook version ("current": the file as it is now).')
+@click.option("--notebook", type=click.Path(), help="Notebook file to re-pin from (default: the job's).")
+@click.option("--cron", "cron_expression", help="New cron expression.")
+@click.option("--tz", help="New time zone.")
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="Replace the parameters (repeatable).")
+@click.option("--retries", type=int)
+@click.option("--retry-delay")
+@click.option("--timeout")
+@click.option("--missed", type=click.Choice(["catch-up", "skip"]))
+@click.option("--alert", "alerts", multiple=True, help="Replace the alerts: webhook=URL or email=ADDRESS.")
+@click.option("--reason", help="Why (kept in the audit log).")
+def update(name, version, notebook, cron_expression, tz, parameters, retries, retry_delay, timeout, missed,
+           alerts, reason):
+    """Change job NAME; re-pinning a newer validated version is explicit (--version)."""
+    from ..jobs import api
+
+    kwargs = {}
+    if cron_expression is not None:
+        kwargs["cron_expression"] = cron_expression
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    info = api.update(
+        name, version=version, notebook=notebook, tz=tz, parameters=_parameters(parameters) if parameters else None,
+        retries=retries, retry_delay=retry_delay, missed=missed, alerts=list(alerts) if alerts else None,
+        reason=reason, **kwargs,
+    )
+    click.echo(f"updated job {name}: {info.notebook} @ {info.notebook_version[:12]}, "
+               f"next run {info.next_fire_local or ('paused' if info.paused else 'on demand only')}")
+
+
+@click.command()
+@click.option("--workers", default=2, show_default=True, help="Notebooks run at once (the concurrency cap).")
+@click.option("--kernels", type=click.Choice(["spawn", "fork"]), default="spawn", show_default=True,
+              help="How pooled kernels start: a fresh process, or forked from a pre-warmed one.")
+@click.option("--poll", default=0.5, show_default=True, help="Seconds between checks for changed jobs.")
+@click.option("--lease", default=30.0, show_default=True,
+              help="Seconds without a heartbeat after which a scheduler counts as dead.")
+@click.option("--grace", default=60.0, show_default=True,
+              help="Seconds late after which a firing counts as missed (then --missed policy applies).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every firing.")
+def scheduler(workers, kernels, poll, lease, grace, verbose):
+    """Run the job scheduler until interrupted (Ctrl-C or SIGTERM let running jobs finish)."""
+    import logging
+    import signal
+
+    from ..jobs.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mlops_jupyter.jobs").setLevel(logging.INFO)
+    sched = Scheduler(workers=workers, poll=poll, lease=lease, grace=grace, kernels=kernels)
+
+    def stop(signum, _frame):
+        logging.getLogger(__name__).info("signal %s: stopping after the running jobs", signum)
+        sched.stop(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"scheduler {sched.id} running; Ctrl-C stops it", err=True)
+    sched.run()
+
+
+@click.command()
+@click.argument("name")
+@click.option("--to", "target", type=click.Choice(["airflow", "k8s"]), required=True,
+              help="An Airflow DAG (papermill operator) or a Kubernetes CronJob manifest.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default="export", show_default=True,
+              help="Directory to write into.")
+@click.option("--image", default="mlops-jupyter:latest", show_default=True, help="Container image (k8s).")
+def export(name, target, output, image):
+    """Export job NAME to run elsewhere on the same schedule with the same pinned notebook."""
+    from ..jobs import export as exporter
+
+    written = exporter.export(name, target, output, image=image)
+    for path in written:
+        click.echo(str(path))

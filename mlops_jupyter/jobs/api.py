@@ -1,0 +1,436 @@
+"""Production jobs: schedule a validated notebook, list, inspect, run now, pause, update, delete.
+
+>>> mlops.schedule("notebooks/score.ipynb", "0 6 * * *", tz="Europe/Berlin",
+...                parameters={"model_uri": "models:/churn@champion"}, name="daily-scoring",
+...                retries=2, timeout="30m", alerts=["webhook=https://hooks.example/ml"])
+>>> mlops.jobs()                      # next fire time, last status, success rate
+>>> mlops.job_history("daily-scoring")
+
+Scheduling, updating, pausing, resuming and deleting are governed actions: the caller's role
+is checked (developer or higher) and each is written to the audit log in the same
+transaction as the change. A scheduler process (``mlops scheduler``, or the one inside the
+Jupyter server) runs the jobs; every change bumps a counter it watches, so it reacts at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from .. import config, db
+from ..errors import BadInput, Conflict, NotFound
+from . import cron, spec
+from .models import Firing, JobInfo, iso
+from .orm import ENDED, QUEUED, RUNNING, SKIPPED, SUCCEEDED, Job, JobChanges, JobRun
+
+NEEDS = {"schedule": "developer", "update": "developer", "pause": "developer", "resume": "developer",
+         "delete": "developer", "run": "developer"}
+STATS_WINDOW = 50  # firings the success rate is computed over
+
+
+def schedule(
+    notebook: str | Path,
+    cron_expression: str | None = None,
+    *,
+    tz: str = "UTC",
+    name: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    version: str | None = None,
+    retries: int = 0,
+    retry_delay: str | float = 60,
+    timeout: str | float | None = None,
+    missed: str = "catch-up",
+    alerts: list | tuple = (),
+    experiment: str | None = None,
+    retrain_job: str | None = None,
+    register_model: str | None = None,
+    paused: bool = False,
+    user: str | None = None,
+) -> JobInfo:
+    """Schedule the validated version of ``notebook`` as the production job ``name``.
+
+    ``cron_expression`` in time zone ``tz`` (None: the job runs only on demand, e.g. a retraining
+    job started by a monitoring job). Refused unless the notebook's version has passed
+    ``mlops validate``; the job pins that snapshot.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from ..registry import audit
+
+    name = spec.job_name(name or Path(str(notebook)).stem)
+    sched = cron.Schedule.parse(cron_expression, tz) if cron_expression else None
+    if sched is None:
+        cron.zone(tz)
+    fields = _options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model)
+    user = user or config.current_user()
+    role = _require(user, "schedule")
+    pinned = _pin(notebook, version)
+    typed = pinned.typed(parameters or {})
+    now = cron.now()
+    job = Job(
+        name=name,
+        notebook=pinned.notebook,
+        notebook_path=pinned.path,
+        notebook_version=pinned.version,
+        validation_id=pinned.validation_id,
+        source=pinned.source,
+        kernel_name=pinned.kernel_name,
+        parameters=_jsonable(typed),
+        cron=sched.expression if sched else None,
+        timezone=tz,
+        experiment=experiment or f"job {name}",
+        paused=paused,
+        next_due=sched.next_after(now) if sched and not paused else None,
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    try:
+        with audit.transaction() as s:
+            if _find(s, name, missing_ok=True) is not None:
+                raise Conflict(f"a job named {name!r} already exists", _exists_hint(name))
+            if fields["retrain_job"]:
+                _find(s, fields["retrain_job"])
+            s.add(job)
+            s.flush()
+            _bump(s)
+            audit.record(user, role, "schedule", target(name), after=_audit_view(job), session=s)
+            info = JobInfo.of(job)
+    except IntegrityError:
+        raise Conflict(f"a job named {name!r} already exists", _exists_hint(name)) from None
+    return info
+
+
+def jobs() -> list[JobInfo]:
+    """Every job with its next fire time, last status and success rate, by name."""
+    from sqlalchemy import select
+
+    with db.session() as s:
+        rows = list(s.execute(select(Job).order_by(Job.name)).scalars())
+        stats = _stats(s, [j.id for j in rows])
+        return [JobInfo.of(j, stats.get(j.id)) for j in rows]
+
+
+def job(name: str) -> JobInfo:
+    """One job, described."""
+    with db.session() as s:
+        found = _find(s, name)
+        return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
+
+
+def source(name: str) -> str:
+    """The pinned notebook text the job runs."""
+    with db.session() as s:
+        return _find(s, name).source
+
+
+def history(name: str, limit: int = 50) -> list[Firing]:
+    """The job's firings, newest first: every attempt, skipped firings and alert outcomes included."""
+    from sqlalchemy import select
+
+    if not 1 <= int(limit) <= 1000:
+        raise BadInput(f"limit must be between 1 and 1000, not {limit}")
+    with db.session() as s:
+        found = _find(s, name)
+        rows = s.execute(
+            select(JobRun).where(JobRun.job_id == found.id).order_by(JobRun.id.desc()).limit(int(limit))
+        ).scalars()
+        return [Firing.of(r, found.name) for r in rows]
+
+
+def run_now(name: str, *, user: str | None = None, triggered_by: str | None = None) -> Firing:
+    """Queue a run of the job now; a scheduler with a free slot starts it within a moment."""
+    user = user or config.current_user()
+    _require(user, "run")
+    with db.session() as s:
+        found = _find(s, name)
+        firing = queue_run(s, found, "manual", triggered_by or user)
+        return Firing.of(firing, found.name)
+
+
+def queue_run(s, job: Job, trigger: str, triggered_by: str) -> JobRun:
+    """Insert a queued firing of ``job`` (in ``s``'s transaction) and wake the schedulers."""
+    now = cron.now()
+    firing = JobRun(
+        job_id=job.id, scheduled_time=now, attempt=1, trigger=trigger, triggered_by=triggered_by,
+        status=QUEUED, not_before=now, created_at=now,
+    )
+    s.add(firing)
+    s.flush()
+    _bump(s)
+    return firing
+
+
+def pause(name: str, *, reason: str | None = None, user: str | None = None) -> JobInfo:
+    """Stop firing the job (a run in progress finishes); queued runs still run."""
+    return _set_paused(name, True, reason, user)
+
+
+def resume(name: str, *, reason: str | None = None, user: str | None = None) -> JobInfo:
+    """Fire again from the next due time; firings that fell in the pause are not made up."""
+    return _set_paused(name, False, reason, user)
+
+
+def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -> JobInfo:
+    from ..registry import audit
+
+    action = "pause" if paused else "resume"
+    user = user or config.current_user()
+    role = _require(user, action)
+    with audit.transaction() as s:
+        found = _find(s, name)
+        if found.paused == paused:
+            raise Conflict(f"job {name!r} is already {'paused' if paused else 'active'}", None)
+        found.paused = paused
+        found.next_due = None if paused else _next_due(found, cron.now())
+        found.updated_at = cron.now()
+        _bump(s)
+        audit.record(user, role, action, target(name), before={"paused": not paused}, after={"paused": paused},
+                     reason=reason, session=s)
+        return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
+
+
+def delete(name: str, *, reason: str | None = None, user: str | None = None) -> None:
+    """Delete the job and its history (its MLflow runs stay); refused while a firing runs."""
+    from sqlalchemy import delete as sql_delete
+    from sqlalchemy import select
+
+    from ..registry import audit
+
+    user = user or config.current_user()
+    role = _require(user, "delete")
+    with audit.transaction() as s:
+        found = _find(s, name)
+        running = s.execute(
+            select(JobRun.id).where(JobRun.job_id == found.id, JobRun.status == RUNNING).limit(1)
+        ).first()
+        if running:
+            raise Conflict(
+                f"job {name!r} is running (firing {running[0]})",
+                "Wait for it to end (`mlops job history`), then delete; `mlops job pause` stops new firings.",
+            )
+        before = _audit_view(found)
+        s.execute(sql_delete(JobRun).where(JobRun.job_id == found.id))
+        s.delete(found)
+        _bump(s)
+        audit.record(user, role, "delete", target(name), before=before, reason=reason, session=s)
+
+
+_UNSET: Any = object()
+
+
+def update(
+    name: str,
+    *,
+    version: str | None = None,
+    notebook: str | Path | None = None,
+    cron_expression: str | None = _UNSET,
+    tz: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    retries: int | None = None,
+    retry_delay: str | float | None = None,
+    timeout: str | float | None = _UNSET,
+    missed: str | None = None,
+    alerts: list | None = None,
+    experiment: str | None = None,
+    retrain_job: str | None = _UNSET,
+    register_model: str | None = _UNSET,
+    reason: str | None = None,
+    user: str | None = None,
+) -> JobInfo:
+    """Change a job; only what is given changes, and the change is audited (before and after).
+
+    ``version="current"`` re-pins the job to the notebook file's current version (or give a
+    version hash); it must be validated, exactly as for :func:`schedule`. ``parameters``
+    replaces the parameters and is checked against the pinned notebook.
+    """
+    from ..registry import audit
+
+    user = user or config.current_user()
+    role = _require(user, "update")
+    with db.session() as s:
+        current = _find(s, name)
+        notebook = notebook or current.notebook_path
+        current_tz, current_cron = current.timezone, current.cron
+        current_params = dict(current.parameters or {})
+    pinned = None
+    if version is not None:
+        pinned = _pin(notebook, None if version == "current" else version)
+    tz = tz or current_tz
+    new_cron = current_cron if cron_expression is _UNSET else (cron_expression or None)
+    sched = cron.Schedule.parse(new_cron, tz) if new_cron else None
+    if sched is None:
+        cron.zone(tz)
+    changes: dict[str, Any] = {}
+    if pinned is not None:
+        changes |= {"notebook": pinned.notebook, "notebook_path": pinned.path, "notebook_version": pinned.version,
+                    "validation_id": pinned.validation_id, "source": pinned.source, "kernel_name": pinned.kernel_name}
+    if cron_expression is not _UNSET:
+        changes["cron"] = sched.expression if sched else None
+    if tz != current_tz:
+        changes["timezone"] = tz
+    if retries is not None:
+        changes["retries"] = spec.count(retries, "--retries")
+    if retry_delay is not None:
+        changes["retry_delay"] = spec.duration(retry_delay, "--retry-delay")
+    if timeout is not _UNSET:
+        changes["timeout"] = spec.duration(timeout)
+    if missed is not None:
+        changes["missed"] = spec.missed_policy(missed)
+    if alerts is not None:
+        changes["alerts"] = spec.alerts(alerts)
+    if experiment:
+        changes["experiment"] = experiment
+    if retrain_job is not _UNSET:
+        changes["retrain_job"] = spec.job_name(retrain_job) if retrain_job else None
+    if register_model is not _UNSET:
+        changes["register_model"] = _model_name(register_model) if register_model else None
+    if parameters is not None or pinned is not None:
+        # A new version must accept the job's parameters too: check them against what will run.
+        from .pinning import Pinned
+
+        check = pinned or Pinned(current.notebook, current.notebook_path, current.notebook_version, "", "", 0, "", "")
+        if pinned is None:
+            with db.session() as s:
+                check.source = _find(s, name).source
+        new_params = _jsonable(check.typed(current_params if parameters is None else parameters))
+        if new_params != current_params:
+            changes["parameters"] = new_params
+    if not changes:
+        raise BadInput(f"nothing to change for job {name!r}", "Give at least one option to change.")
+    with audit.transaction() as s:
+        found = _find(s, name)
+        if changes.get("retrain_job"):
+            _find(s, changes["retrain_job"])
+        before = {k: getattr(found, k) for k in changes if k != "source"}
+        for key, value in changes.items():
+            setattr(found, key, value)
+        now = cron.now()
+        found.updated_at = now
+        if {"cron", "timezone"} & changes.keys() and not found.paused:
+            found.next_due = _next_due(found, now)
+        _bump(s)
+        after = {k: v for k, v in changes.items() if k != "source"}
+        audit.record(user, role, "update", target(name), before=_plain(before), after=_plain(after),
+                     reason=reason, session=s)
+        return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def target(name: str) -> str:
+    """The audit-log target of a job."""
+    return f"job:{name}"
+
+
+def _pin(notebook, version):
+    from .pinning import pin
+
+    return pin(notebook, version)
+
+
+def _require(user: str, action: str) -> str:
+    from ..registry import roles
+
+    return roles.require(user, NEEDS[action], action=f"{action} a job" if action != "run" else "run a job now")
+
+
+def _options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model) -> dict:
+    return {
+        "retries": spec.count(retries, "--retries"),
+        "retry_delay": spec.duration(retry_delay, "--retry-delay"),
+        "timeout": spec.duration(timeout),
+        "missed": spec.missed_policy(missed),
+        "alerts": spec.alerts(alerts),
+        "retrain_job": spec.job_name(retrain_job) if retrain_job else None,
+        "register_model": _model_name(register_model) if register_model else None,
+    }
+
+
+def _model_name(name: str) -> str:
+    from ..registry import names
+
+    return names.model_name(name)
+
+
+def _find(s, name: str, missing_ok: bool = False) -> Job | None:
+    from sqlalchemy import select
+
+    found = s.execute(select(Job).where(Job.name == name)).scalar_one_or_none()
+    if found is None and not missing_ok:
+        raise NotFound(f"no job named {name!r}", "`mlops jobs` lists the jobs.")
+    return found
+
+
+def _exists_hint(name: str) -> str:
+    return f"Pick another --name, or change it with `mlops job update {name} ...`."
+
+
+def _next_due(job: Job, after):
+    return cron.Schedule.parse(job.cron, job.timezone).next_after(after) if job.cron else None
+
+
+def _bump(s) -> None:
+    from sqlalchemy import update as sql_update
+
+    s.execute(sql_update(JobChanges).where(JobChanges.id == 1).values(counter=JobChanges.counter + 1))
+
+
+def _stats(s, job_ids: list[int]) -> dict[int, dict]:
+    """Last status, last run time, success rate and running count of each job."""
+    from sqlalchemy import func, select
+
+    if not job_ids:
+        return {}
+    out: dict[int, dict] = {i: {"finished": 0, "running": 0} for i in job_ids}
+    ranked = (
+        select(
+            JobRun.job_id, JobRun.status, JobRun.ended_at,
+            func.row_number().over(partition_by=JobRun.job_id, order_by=JobRun.id.desc()).label("n"),
+        )
+        .where(JobRun.job_id.in_(job_ids), JobRun.status.in_(ENDED), JobRun.status != SKIPPED)
+        .subquery()
+    )
+    rows = s.execute(select(ranked).where(ranked.c.n <= STATS_WINDOW).order_by(ranked.c.job_id, ranked.c.n))
+    for job_id, status, ended_at, n in rows:
+        entry = out[job_id]
+        if n == 1:
+            entry["last_status"], entry["last_run_at"] = status, iso(ended_at)
+        entry["finished"] += 1
+        entry.setdefault("ok", 0)
+        entry["ok"] += status == SUCCEEDED
+    for job_id, count in s.execute(
+        select(JobRun.job_id, func.count()).where(JobRun.job_id.in_(job_ids), JobRun.status == RUNNING)
+        .group_by(JobRun.job_id)
+    ):
+        out[job_id]["running"] = count
+    for entry in out.values():
+        ok = entry.pop("ok", 0)
+        entry["success_rate"] = round(ok / entry["finished"], 4) if entry["finished"] else None
+    return out
+
+
+def _jsonable(values: dict) -> dict:
+    """Parameters as stored: tuples become lists (papermill injects them the same way)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+def _plain(values: dict) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
+def _audit_view(job: Job) -> dict:
+    return {
+        "notebook": job.notebook, "notebook_version": job.notebook_version, "validation_id": job.validation_id,
+        "cron": job.cron, "timezone": job.timezone, "parameters": job.parameters, "retries": job.retries,
+        "timeout": job.timeout, "missed": job.missed, "alerts": job.alerts, "retrain_job": job.retrain_job,
+        "register_model": job.register_model, "paused": job.paused,
+    }
+
+
+def retry_delay(job: Job, attempt: int) -> timedelta:
+    """Back-off before attempt ``attempt + 1``: the job's delay, doubled each time, at most an hour."""
+    return timedelta(seconds=min(3600.0, job.retry_delay * 2 ** max(0, attempt - 1)))

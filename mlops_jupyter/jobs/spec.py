@@ -1,0 +1,103 @@
+"""Checking what a user asks of a job, before anything is written: names, durations, alerts, policies."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import BadInput
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MISSED = ("catch-up", "skip")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+ALERT_KINDS = ("webhook", "email")
+
+
+def job_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise BadInput(
+            f"invalid job name {name!r}",
+            "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. daily-scoring.",
+        )
+    return name
+
+
+def duration(value, what: str = "--timeout") -> float | None:
+    """Seconds from ``90``, ``"90s"``, ``"30m"``, ``"1h30m"``, ``"2d"``; None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadInput(f"{what} must be a duration, got {value!r}", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        try:
+            seconds = float(text)
+        except ValueError:
+            parts = _DURATION.findall(text)
+            if not parts or _DURATION.sub("", text).strip():
+                raise BadInput(
+                    f"{what} {value!r} is not a duration", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m"
+                ) from None
+            seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if not seconds > 0:
+        raise BadInput(f"{what} must be positive, got {value!r}", "e.g. 30m")
+    return seconds
+
+
+def count(value, what: str, maximum: int = 100) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{what} must be a whole number, got {value!r}", None) from None
+    if not 0 <= number <= maximum or isinstance(value, bool):
+        raise BadInput(f"{what} must be between 0 and {maximum}, got {value!r}", None)
+    return number
+
+
+def missed_policy(value: str) -> str:
+    if value not in MISSED:
+        raise BadInput(
+            f"unknown missed-run policy {value!r}",
+            "Use catch-up (run once for the firings missed while no scheduler ran) or skip.",
+        )
+    return value
+
+
+def alert(value) -> dict:
+    """``webhook=https://...``, ``email=ops@example.com`` or an already parsed dict."""
+    if isinstance(value, dict):
+        kind, target = value.get("kind"), value.get("to")
+    else:
+        kind, sep, target = str(value).partition("=")
+        kind, target = kind.strip(), target.strip()
+        if not sep:
+            kind, target = None, None
+    accepted = "Write webhook=https://hooks.example/ml or email=ops@example.com."
+    if kind not in ALERT_KINDS or not target:
+        raise BadInput(f"cannot read the alert {value!r}", accepted)
+    if kind == "webhook" and not re.match(r"^https?://[^/\s]+", target):
+        raise BadInput(f"the webhook {target!r} is not an http(s) URL", accepted)
+    if kind == "email" and not re.match(r"^[^@\s,]+@[^@\s,]+$", target):
+        raise BadInput(f"{target!r} is not an email address", accepted)
+    return {"kind": kind, "to": target}
+
+
+def alerts(values) -> list[dict]:
+    found = [alert(v) for v in values or ()]
+    unique = []
+    for a in found:
+        if a not in unique:
+            unique.append(a)
+    return unique
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = float(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

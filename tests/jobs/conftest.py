@@ -1,0 +1,341 @@
+"""Job fixtures: validated notebooks, real scheduler processes, a real HTTP and SMTP receiver,
+and a throw-away PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from mlops_jupyter import _testing
+
+REPO = Path(__file__).parents[2]
+
+QUICK = "import time\nstarted = time.time()\nresult = x * 2\n"
+
+
+def make_notebook(path: Path, cells: list[str], parameters: str | None = "x = 1") -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    if parameters is not None:
+        cell = nbformat.v4.new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    nb.cells.extend(nbformat.v4.new_code_cell(src) for src in cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def project(mlops_home) -> Path:
+    return mlops_home.parent
+
+
+@pytest.fixture
+def validated(project):
+    """``validated("name.ipynb", [cells], parameters="x = 1", x=2)``: a notebook that passed
+    ``mlops validate`` for real (a kernel runs it), returned as its path."""
+    from mlops_jupyter.pipelines.validation import validate
+
+    def make(name: str, cells: list[str] | None = None, parameters: str | None = "x = 1", **values) -> Path:
+        path = make_notebook(project / name, cells or [QUICK], parameters)
+        record = validate(path, values or None)
+        assert record.passed, record.error
+        return path
+
+    return make
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.1, what: str = "the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def history(name: str):
+    from mlops_jupyter.jobs import api
+
+    return api.history(name, 1000)
+
+
+def ended(name: str, count: int = 1, timeout: float = 90):
+    """Wait until job ``name`` has ``count`` ended firings; returns the history, oldest first."""
+    done = ("succeeded", "failed", "timeout", "checks_failed", "skipped")
+
+    def enough():
+        found = [f for f in history(name) if f.status in done]
+        return found if len(found) >= count else None
+
+    return list(reversed(wait_for(enough, timeout, 0.2, f"{count} ended firing(s) of {name}")))
+
+
+class SchedulerProcess:
+    """A real `mlops scheduler` child process on the test's store."""
+
+    def __init__(self, cwd: Path, *args: str, env: dict | None = None):
+        self.log = cwd / f"scheduler-{time.monotonic_ns()}.log"
+        self._fh = open(self.log, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mlops_jupyter.cli", "scheduler", "-v", *args],
+            cwd=cwd, env={**os.environ, **(env or {})}, stdout=self._fh, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = 60) -> SchedulerProcess:
+        wait_for(lambda: "started:" in self.output() or self.proc.poll() is not None, timeout, 0.1,
+                 "the scheduler to start")
+        assert self.proc.poll() is None, self.output()
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, as when a machine or an OOM killer stops it."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(30)
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._fh.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def scheduler_process(project):
+    """Start real scheduler processes; each is stopped (SIGTERM, then SIGKILL) at the end."""
+    started: list[SchedulerProcess] = []
+
+    def start(*args: str, env: dict | None = None, ready: bool = True) -> SchedulerProcess:
+        process = SchedulerProcess(project, *args, env=env)
+        started.append(process)
+        return process.wait_ready() if ready else process
+
+    yield start
+    for process in started:
+        process.stop(30)
+    _testing.reset_state()
+
+
+@pytest.fixture
+def in_process_scheduler(project):
+    """A scheduler thread in this process (what the Jupyter server runs); stopped at the end."""
+    from mlops_jupyter.jobs.scheduler import Scheduler
+
+    made: list[Scheduler] = []
+
+    def start(**kw) -> Scheduler:
+        sched = Scheduler(**{"workers": 2, "poll": 0.2, "lease": 6.0, **kw}).start()
+        made.append(sched)
+        return sched
+
+    yield start
+    for sched in made:
+        sched.stop()
+
+
+# -- receivers -------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A real local HTTP server that records every POST (headers and JSON body)."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        received = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append({"path": self.path, "headers": dict(self.headers), "raw": data,
+                                 "json": json.loads(data)})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook():
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on localhost that keeps every message it is sent."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        box = self.messages
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+                from email import message_from_bytes
+
+                box.append({"to": list(envelope.rcpt_tos), "message": message_from_bytes(envelope.content)})
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        self.controller.start()
+        self.port = self.controller.server.sockets[0].getsockname()[1]
+
+    def close(self):
+        self.controller.stop()
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    box = Mailbox()
+    monkeypatch.setenv("MLOPS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MLOPS_SMTP_PORT", str(box.port))
+    yield box
+    box.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def unreachable_url() -> str:
+    """An http URL on a local port nobody listens on: connecting fails at once."""
+    return f"http://127.0.0.1:{free_port()}/nobody-home"
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+def _pg_bin(name: str) -> str:
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    if versions:
+        return versions[-1]
+    raise RuntimeError(
+        f"PostgreSQL's {name} was not found: run `make system-deps` (scripts/system-deps.sh installs postgresql)"
+    )
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster in a temporary directory, on a free port and a private socket."""
+
+    def __init__(self, base: Path):
+        import pwd
+
+        self.base = base
+        self.data = base / "data"
+        self.sockets = base / "sockets"
+        self.port = free_port()
+        self.run_as = None
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                raise RuntimeError("running as root, and there is no 'postgres' user to run PostgreSQL as")
+            self.run_as = "postgres"
+        self.sockets.mkdir(parents=True)
+        if self.run_as:
+            subprocess.run(["chown", "-R", f"{self.run_as}:", str(base)], check=True)
+            os.chmod(base, 0o755)
+        self._run([_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                   "--no-sync"])
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        self._run([_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(base / "server.log"),
+                   "-w", "-t", "60", "start"])
+
+    def _run(self, argv: list[str]) -> None:
+        if self.run_as:
+            argv = ["runuser", "-u", self.run_as, "--", *argv]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            log = (self.base / "server.log").read_text() if (self.base / "server.log").exists() else ""
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}\n{log}")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@/{database}?host={self.sockets}&port={self.port}"
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(host=str(self.sockets), port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        self._run([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server for the session. It must start: no skipping when it cannot."""
+    import shutil
+    import tempfile
+
+    # A short path: the socket path must stay under the 107 bytes Unix sockets allow.
+    base = Path(tempfile.mkdtemp(prefix="mlops-pg-"))
+    try:
+        server = Postgres(base)
+    except Exception as exc:  # noqa: BLE001 - turned into a clear failure
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"could not start a PostgreSQL server for the job-store tests: {exc}", pytrace=False)
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_store(postgres, mlops_home, monkeypatch):
+    """The job store of this test on a fresh PostgreSQL database (MLflow stays on SQLite)."""
+    import uuid
+
+    url = postgres.create_database(f"jobs_{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("MLOPS_JOBS_URL", url)
+    _testing.reset_state()
+    yield url
+    _testing.reset_state()
