@@ -89,6 +89,12 @@ class ModelDetail:
         }
 
 
+def _token(page) -> str | None:
+    """The next page's token as text (some MLflow stores hand back bytes)."""
+    token = page.token
+    return (token.decode() if isinstance(token, bytes) else token) or None
+
+
 def summarize(rm) -> ModelSummary:
     latest = max((int(v.version) for v in rm.latest_versions or []), default=None)
     return ModelSummary(
@@ -120,7 +126,7 @@ def models(filter: str = "", max_results: int = 100, page_token: str | None = No
             order_by=["name ASC"],
             page_token=page_token or None,
         )
-    return ModelsPage([summarize(rm) for rm in page], page.token or None)
+    return ModelsPage([summarize(rm) for rm in page], _token(page))
 
 
 def model(name: str, max_results: int = 50, page_token: str | None = None) -> ModelDetail:
@@ -139,7 +145,7 @@ def model(name: str, max_results: int = 50, page_token: str | None = None) -> Mo
             page_token=page_token or None,
         )
     versions = [_version_info(mv, summary.aliases) for mv in page]
-    return ModelDetail(summary, versions, page.token or None, rules.stored(name))
+    return ModelDetail(summary, versions, _token(page), rules.stored(name))
 
 
 def get_version(name: str, version: str | int) -> VersionInfo:

@@ -115,7 +115,8 @@ def experiments_page(filter_string: str = "", max_results: int = 100, page_token
             }
             for e in page
         ],
-        "next_page_token": page.token or None,
+        # MLflow hands experiment page tokens back as bytes; the API speaks text.
+        "next_page_token": page.token.decode() if isinstance(page.token, bytes) else page.token or None,
     }
 
 
