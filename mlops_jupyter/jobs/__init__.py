@@ -8,3 +8,23 @@
 - :mod:`.export`     Airflow DAGs and Kubernetes CronJobs of a job
 - :mod:`.orm`        the tables (Alembic revision 0003)
 """
+
+import sys as _sys
+import types as _types
+
+
+class _CallableModule(_types.ModuleType):
+    """``mlops.jobs()`` lists jobs even after this package was imported.
+
+    Importing ``mlops_jupyter.jobs`` binds the package itself to the name ``jobs`` in
+    ``mlops_jupyter``, where the public API's ``jobs()`` function also lives; a callable
+    package keeps both meanings working.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from .api import jobs
+
+        return jobs(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

@@ -91,9 +91,12 @@ def validation(version: str, session=None):
 
 def snapshot_text(validation_id: int) -> str:
     """The exact notebook text a validation ran, from its stored snapshot (checked against its version)."""
+    import os
     import tempfile
 
     from ..pipelines.validation import materialize
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bar on every schedule
 
     with tempfile.TemporaryDirectory(prefix="mlops-pin-") as tmp:
         return materialize(validation_id, tmp).read_text(encoding="utf-8")

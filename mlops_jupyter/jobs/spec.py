@@ -50,9 +50,9 @@ def count(value, what: str, maximum: int = 100) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadInput(f"{what} must be a whole number, got {value!r}", None) from None
+        raise BadInput(f"{what} must be a whole number, got {value!r}", f"e.g. {what} 2") from None
     if not 0 <= number <= maximum or isinstance(value, bool):
-        raise BadInput(f"{what} must be between 0 and {maximum}, got {value!r}", None)
+        raise BadInput(f"{what} must be between 0 and {maximum}, got {value!r}", f"e.g. {what} 2")
     return number
 
 

@@ -72,11 +72,20 @@ class LocalExecutor(Executor):
         self._runners = ThreadPoolExecutor(self.workers, thread_name_prefix="mlops-step")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-record")
         self._cancelled = threading.Event()
+        self._kernels: dict[int, object] = {}  # id(step) -> the kernel running it
 
     def submit(self, step: Step) -> Future:
         outer: Future = Future()
         self._runners.submit(self._run, step, outer)
         return outer
+
+    def kill(self, step: Step) -> bool:
+        """Kill the kernel running ``step`` (a job past its timeout); the step ends FAILED at once."""
+        km = self._kernels.get(id(step))
+        if km is None:
+            return False
+        self.pool.kill(km)
+        return True
 
     def _run(self, step: Step, outer: Future) -> None:
         try:
@@ -84,9 +93,12 @@ class LocalExecutor(Executor):
                 execution = Execution("KILLED", _now(), _now(), None, {"message": "cancelled before it started"})
             else:
                 km = self.pool.acquire() if (step.kernel_name or "python3") == self.pool.kernel_name else None
+                if km is not None:
+                    self._kernels[id(step)] = km
                 try:
                     execution = execute(step, km)
                 finally:
+                    self._kernels.pop(id(step), None)
                     if km is not None:
                         self.pool.release(km)
             self._writer.submit(self._record, step, execution, outer)

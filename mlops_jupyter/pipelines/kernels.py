@@ -147,6 +147,13 @@ class KernelPool:
         if wait:
             future.result(30)
 
+    def kill(self, km: AsyncKernelManager) -> None:
+        """Kill one kernel now, in use or not: the run using it fails at once."""
+        try:
+            self._call(km.provisioner.kill() if km.provisioner else asyncio.sleep(0), 10)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
     def kill_all(self) -> None:
         """Kill every kernel now, in use or not (Ctrl-C): the runs using them fail at once."""
         with self._lock:
