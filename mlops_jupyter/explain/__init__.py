@@ -31,14 +31,14 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
     """
     import pandas as pd
 
-    X = _as_frame(X, "X")
+    X = _as_frame(X, "X", getattr(model, "feature_names_in_", None))
     if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
         raise BadInput(f"max_rows={max_rows!r} is not a positive int", "e.g. max_rows=2000.")
     rng = np.random.default_rng(random_state)
     n_total = len(X)
     rows = np.sort(rng.choice(n_total, max_rows, replace=False)) if n_total > max_rows else np.arange(n_total)
     sample = X.iloc[rows]
-    pool = X if background is None else _as_frame(background, "background")
+    pool = X if background is None else _as_frame(background, "background", list(X.columns))
     if list(pool.columns) != list(X.columns):
         raise BadInput("background has other columns than X", "Give background the same columns, in the same order.")
 
@@ -67,13 +67,16 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
     )
 
 
-def _as_frame(X, what: str):
+def _as_frame(X, what: str, names=None):
     import pandas as pd
 
     if isinstance(X, pd.DataFrame):
         frame = X
     elif isinstance(X, np.ndarray) and X.ndim == 2:
-        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        # an array gets the model's own feature names when it was fitted on a frame
+        if names is None or len(names) != X.shape[1]:
+            names = [f"x{i}" for i in range(X.shape[1])]
+        frame = pd.DataFrame(X, columns=list(names))
     else:
         shape = f" of shape {X.shape}" if isinstance(X, np.ndarray) else ""
         raise BadInput(

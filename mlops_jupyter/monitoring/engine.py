@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import BadInput
 from . import frames, kernels, stattests
-from .profile import ColumnProfile, ReferenceProfile, load_profile, profile_column, workers
+from .profile import ColumnProfile, ReferenceProfile, add_summary, load_profile, profile_column, workers
 from .report import ColumnResult, DriftReport
 
 _local = threading.local()
@@ -78,7 +78,7 @@ def drift(
 
     def one(name):
         if profile is None:
-            col = profile_column(reference[name], name, kinds[name], None)
+            col = profile_column(reference[name], name, kinds[name], None, summary=False)
         else:
             col = profile.columns[name]
         return compare_column(col, current[name], kinds[name], roles[name], *chosen[name])
@@ -187,6 +187,8 @@ def _run_test(name, ref: ColumnProfile, cur, cur_cats) -> tuple[float, float]:
     if name == "ks":
         d = kernels.ks_statistic(ref.values, cur, _workspace())
         return d, stattests.ks_pvalue(d, ref.n_valid, len(cur))
+    if name in ("wasserstein", "psi"):
+        add_summary(ref)  # no-op for a saved profile, which has them
     if name == "wasserstein":
         w = kernels.wasserstein(ref.values, cur)
         return w, w / max(ref.std, 0.001)

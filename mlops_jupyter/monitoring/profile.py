@@ -164,7 +164,9 @@ def workers(n_jobs: int | None) -> int:
     return n_jobs
 
 
-def profile_column(series, name, kind: str, sketch: int | None) -> ColumnProfile:
+def profile_column(series, name, kind: str, sketch: int | None, summary: bool = True) -> ColumnProfile:
+    """One column's profile; ``summary=False`` skips what only some tests need (mean, std,
+    decile bins) for a profile that lives just as long as one comparison."""
     n_rows = len(series)
     if kind == "categorical":
         categories, counts, missing = frames.categorical_counts(series)
@@ -176,21 +178,29 @@ def profile_column(series, name, kind: str, sketch: int | None) -> ColumnProfile
     col = ColumnProfile(name, kind, str(series.dtype), n_rows, n_rows - len(values))
     if len(values) == 0:
         return col
-    col.mean, col.std = float(np.mean(values)), float(np.std(values))
     col.min, col.max = float(values[0]), float(values[-1])
     col.n_unique = int(np.count_nonzero(values[1:] != values[:-1])) + 1
     if col.n_unique <= EVIDENTLY_CATEGORY_LIMIT:
         uniq, counts = np.unique(values, return_counts=True)
         col.categories, col.counts = [_number(v) for v in uniq], counts.astype(np.int64)
-    col.psi_edges = kernels.quantile_edges(values, PSI_BINS)
-    col.psi_counts = kernels.quantile_bin_counts(values, col.psi_edges)
+    col.values = values
+    if summary or sketch is not None:
+        add_summary(col)
     if sketch is not None and len(values) > sketch:
         ranks = ((np.arange(sketch) + 0.5) * len(values) / sketch).astype(np.int64)
         quantiles = values[ranks]
         col.w_error = kernels.wasserstein(values, quantiles)
         col.values, col.exact = quantiles, False
-    else:
-        col.values = values
+    return col
+
+
+def add_summary(col: ColumnProfile) -> ColumnProfile:
+    """Mean, std and the decile bins of ``psi``, from the column's exact sorted values."""
+    if col.psi_edges is None and col.values is not None and len(col.values):
+        values = col.values
+        col.mean, col.std = float(np.mean(values)), float(np.std(values))
+        col.psi_edges = kernels.quantile_edges(values, PSI_BINS)
+        col.psi_counts = kernels.quantile_bin_counts(values, col.psi_edges)
     return col
 
 
