@@ -76,7 +76,7 @@ def execute(job, step, executor) -> Outcome:
     future = executor.submit(step)
     timed_out = False
     try:
-        result = future.result(timeout=job.timeout + 5 if job.timeout else None)
+        result = future.result(timeout=job.timeout + 1 if job.timeout else None)
     except FutureTimeout:
         # A notebook of many short cells can outlast the timeout without any one cell doing so.
         timed_out = True

@@ -339,3 +339,11 @@ def postgres_store(postgres, mlops_home, monkeypatch):
     _testing.reset_state()
     yield url
     _testing.reset_state()
+
+
+def mlops_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """The real `mlops` command in a child process (exit codes and output as a user sees them)."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", *args], cwd=cwd, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=timeout,
+    )
