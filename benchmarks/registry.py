@@ -115,10 +115,29 @@ def build(project: Path) -> None:
             tags.append({"key": key, "value": value, "run_uuid": run_id})
         for key, value in {"max_depth": i % 10, "alpha": i % 7 / 10, "n_estimators": 100, "seed": i}.items():
             params.append({"key": key, "value": str(value), "run_uuid": run_id})
-        for key, value in {"auc": 0.8 + (i % 200) / 1000, "accuracy": 0.7 + (i % 300) / 1000, "loss": 1 / (i + 1)}.items():
-            metrics.append({"key": key, "value": value, "timestamp": start, "step": 0, "is_nan": False, "run_uuid": run_id})
+        for key, value in {
+            "auc": 0.8 + (i % 200) / 1000,
+            "accuracy": 0.7 + (i % 300) / 1000,
+            "loss": 1 / (i + 1),
+        }.items():
+            metrics.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "timestamp": start,
+                    "step": 0,
+                    "is_nan": False,
+                    "run_uuid": run_id,
+                }
+            )
     with tracking.ManagedSessionMaker() as session:
-        for table, rows in ((SqlRun, runs), (SqlTag, tags), (SqlParam, params), (SqlMetric, metrics), (SqlLatestMetric, metrics)):
+        for table, rows in (
+            (SqlRun, runs),
+            (SqlTag, tags),
+            (SqlParam, params),
+            (SqlMetric, metrics),
+            (SqlLatestMetric, metrics),
+        ):
             for chunk in range(0, len(rows), 5000):
                 session.execute(insert(table), rows[chunk : chunk + 5000])
     # Registered models and versions through MLflow's own API, so numbering and links are its own.
@@ -250,7 +269,10 @@ def main() -> None:
             return str(next(versions[side]) % VERSIONS_PER_MODEL + 1)
 
         def raw_runs_page():
-            ids = [e.experiment_id for e in raw.search_experiments(max_results=1000, order_by=["last_update_time DESC"])]
+            ids = [
+                e.experiment_id
+                for e in raw.search_experiments(max_results=1000, order_by=["last_update_time DESC"])
+            ]
             page = raw.search_runs(ids, "", max_results=100, order_by=["attributes.start_time DESC"])
             assert len(page) == 100
 
@@ -276,7 +298,10 @@ def main() -> None:
         def rest_promote():
             body = {"version": next_version("rest"), "alias": "champion", "reason": "benchmark"}
             status, answer = rest.request("POST", f"/mlops/api/models/{REST_MODEL}/promote", body)
-            assert status == 200 and [c["name"] for c in answer["checks"]] == ["validated", "auc>=champion-1"], answer
+            assert status == 200 and [c["name"] for c in answer["checks"]] == [
+                "validated",
+                "auc>=champion-1",
+            ], answer
 
         cases = [
             ("runs page (100 of 10,000)", raw_runs_page, rest_runs_page),
@@ -303,7 +328,9 @@ def main() -> None:
         f"\nregistry REST layer vs raw MlflowClient: {N_RUNS:,} runs, {N_MODELS * VERSIONS_PER_MODEL:,} model "
         f"versions, {args.repeat} timed repetitions each (ms)\n"
     )
-    header = f"{'case':28} {'raw median':>11} {'raw p95':>9} {'REST median':>12} {'REST p95':>9} {'REST adds':>10}"
+    header = (
+        f"{'case':28} {'raw median':>11} {'raw p95':>9} {'REST median':>12} {'REST p95':>9} {'REST adds':>10}"
+    )
     print(header)
     print("-" * len(header))
     worst = 0.0

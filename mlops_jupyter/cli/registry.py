@@ -32,7 +32,7 @@ def models(name, filter_string, max_results):
     if name:
         click.echo(repr(VersionsTable(registry.model(name, max_results))))
     else:
-        click.echo(repr(ModelsTable(registry.models(filter_string, max_results))))
+        click.echo(repr(ModelsTable(registry.models(filter_string, max_results, with_metrics=True))))
 
 
 @click.command()

@@ -45,6 +45,11 @@ class Table:
         return "\n".join(lines)
 
 
+def _key_metrics(metrics: dict | None, n: int = 2) -> str:
+    shown = [(k, v) for k, v in sorted((metrics or {}).items()) if not k.startswith(("shap.", "drift."))][:n]
+    return f" ({', '.join(f'{k} {_num(v)}' for k, v in shown)})" if shown else ""
+
+
 class ModelsTable(Table):
     empty = "No registered models yet. Register a run's model with `mlops register RUN --name NAME`."
 
@@ -53,7 +58,9 @@ class ModelsTable(Table):
             [
                 m.name,
                 f"v{m.latest_version}" if m.latest_version else "",
-                ", ".join(f"{a}=v{v}" for a, v in sorted(m.aliases.items())),
+                ", ".join(
+                    f"{a}=v{v}{_key_metrics(m.alias_metrics.get(a))}" for a, v in sorted(m.aliases.items())
+                ),
                 _when(m.updated),
                 m.description or "",
             ]
@@ -175,7 +182,7 @@ def models(shell, line: str):
     args = _models_parser.parse_line(line)
     if args.name:
         return VersionsTable(registry.model(args.name, args.max))
-    return ModelsTable(registry.models(args.filter, args.max))
+    return ModelsTable(registry.models(args.filter, args.max, with_metrics=True))
 
 
 _card_parser = MagicArgumentParser("card")

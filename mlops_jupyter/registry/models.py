@@ -36,6 +36,8 @@ class ModelSummary:
     created: int | None
     updated: int | None
     tags: dict[str, str] = field(default_factory=dict)
+    # alias -> its holder's run metrics; filled on request (it costs two calls per alias)
+    alias_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -111,8 +113,12 @@ def summarize(rm) -> ModelSummary:
 # -- reading ---------------------------------------------------------------------------
 
 
-def models(filter: str = "", max_results: int = 100, page_token: str | None = None) -> ModelsPage:
+def models(
+    filter: str = "", max_results: int = 100, page_token: str | None = None, *, with_metrics: bool = False
+) -> ModelsPage:
     """Registered models with their aliases, by name; ``filter`` is MLflow's registry search syntax.
+
+    ``with_metrics`` adds each alias holder's run metrics (``alias_metrics``).
 
     >>> mlops.models(filter="name LIKE 'churn%'").models[0].aliases
     {'champion': '7'}
@@ -126,7 +132,13 @@ def models(filter: str = "", max_results: int = 100, page_token: str | None = No
             order_by=["name ASC"],
             page_token=page_token or None,
         )
-    return ModelsPage([summarize(rm) for rm in page], _token(page))
+    found = [summarize(rm) for rm in page]
+    if with_metrics:
+        for m in found:
+            for alias, held in m.aliases.items():
+                source_run = _run_or_none(model_version(m.name, held).run_id)
+                m.alias_metrics[alias] = dict(source_run.data.metrics) if source_run else {}
+    return ModelsPage(found, _token(page))
 
 
 def model(name: str, max_results: int = 50, page_token: str | None = None) -> ModelDetail:

@@ -15,6 +15,12 @@ def run(capsys, *argv, code=None):
     return capsys.readouterr()
 
 
+def registry_acc(registry) -> str:
+    from mlops_jupyter.registry.store import run
+
+    return f"{run(registry.runs['strong']).data.metrics['accuracy']:.4g}"
+
+
 def test_register_promote_refuse_and_roll_back(registry, capsys):
     out = run(capsys, "register", registry.runs["mid"], "--name", "churn").out
     assert out == f"registered churn v1 from run {registry.runs['mid']}\n"
@@ -31,7 +37,10 @@ def test_register_promote_refuse_and_roll_back(registry, capsys):
 
     run(capsys, "promote", "churn", "3", "--to", "champion", "--reason", "beats v1 on Q3 data")
     out = run(capsys, "models").out
-    assert "churn" in out and "champion=v3" in out
+    assert (
+        "churn" in out
+        and f"champion=v3 (accuracy {registry_acc(registry)}, auc {registry.auc['strong']:.4g})" in out
+    )
     out = run(capsys, "models", "churn").out
     assert "rules: champion: auc>=champion" in out and "v3       champion" in out
 

@@ -75,6 +75,8 @@ def test_register_and_models_magics_in_a_real_shell(registry, shell):
     assert "churn" in repr(table) and "<table" in table._repr_html_()
     versions = shell.run_line_magic("mlops", "models churn")
     assert "v1" in repr(versions) and "auc" in repr(versions)
+    card = shell.run_line_magic("mlops", "card churn 1")
+    assert "<h1>Model card: churn v1</h1>" in card._repr_html_()
     from IPython.core.error import UsageError
 
     with pytest.raises(UsageError, match="no model named"):

@@ -53,7 +53,7 @@ async def test_every_operation_answers_as_described(registry, api, spec):
     await api.post("models", {"run_id": runs["no_model"], "name": "churn"}, expect=400)
     await api.post("models", {"run_id": "0" * 32, "name": "churn"}, expect=404)
     await api.get("models")
-    await api.get("models", params={"filter": "name LIKE 'ch%'"})
+    await api.get("models", params={"filter": "name LIKE 'ch%'", "with_metrics": "true"})
     await api.get("models/churn", params={"max_results": 1})
     await api.get("models/nope", expect=404)
     await api.get("models/churn/versions/1")

@@ -26,6 +26,9 @@ async def test_register_promote_refuse_rollback_and_read_the_history(registry, a
     assert [v["version"] for v in detail["versions"]] == ["3", "2", "1"]
     assert detail["versions"][0]["aliases"] == ["champion"] and detail["versions"][0]["validated"] is True
 
+    listed = await api.get("models", params={"with_metrics": "true"})
+    assert listed["models"][0]["alias_metrics"]["champion"]["auc"] == registry.auc["strong"]
+
     back = await api.post("models/churn/rollback", {"alias": "champion", "reason": "latency"})
     assert (back["previous"], back["version"]) == ("3", "1")
     assert (await api.get("models/churn/aliases"))["aliases"] == {"champion": "1"}

@@ -25,6 +25,7 @@ class ListModelsQuery(_Strict):
     filter: str = ""
     max_results: int = Field(100, ge=1, le=1000)
     page_token: str | None = None
+    with_metrics: bool = False
 
 
 class ModelQuery(_Strict):
@@ -106,7 +107,10 @@ class ModelsHandler(MlopsHandler):
         from ...registry import models
 
         q = self.query(ListModelsQuery)
-        return (await self.call(models.models, q.filter, q.max_results, q.page_token)).to_dict()
+        page = await self.call(
+            models.models, q.filter, q.max_results, q.page_token, with_metrics=q.with_metrics
+        )
+        return page.to_dict()
 
     @api
     async def post(self):
