@@ -1,25 +1,51 @@
+/**
+ * The mlops-jupyter JupyterLab extension: the MLOps sidebar in the left area.
+ */
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Widget } from '@lumino/widgets';
+import { ICommandPalette } from '@jupyterlab/apputils';
+
+import { MlopsApi } from './api';
+import { RunsView } from './runs';
+import { MlopsSidebar } from './sidebar';
+
+namespace CommandIDs {
+  export const showRuns = 'mlops:show-runs';
+}
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'mlops-jupyter:sidebar',
-  description: 'Runs, models and jobs of mlops-jupyter.',
+  description: 'The MLOps sidebar: runs of your experiments.',
   autoStart: true,
-  optional: [ILayoutRestorer],
-  activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null) => {
-    const panel = new Widget();
-    panel.id = 'mlops-sidebar';
-    panel.title.caption = 'MLOps';
-    panel.title.label = 'MLOps';
-    panel.addClass('mlops-panel');
-    app.shell.add(panel, 'left', { rank: 600 });
-    if (restorer) {
-      restorer.add(panel, panel.id);
-    }
+  optional: [ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ) => {
+    const api = new MlopsApi(app.serviceManager.serverSettings);
+    const sidebar = new MlopsSidebar();
+    const runs = new RunsView({
+      api,
+      openNotebook: path => void app.commands.execute('docmanager:open', { path })
+    });
+    sidebar.addView(runs);
+
+    app.shell.add(sidebar, 'left', { rank: 600 });
+    restorer?.add(sidebar, sidebar.id);
+
+    app.commands.addCommand(CommandIDs.showRuns, {
+      label: 'Show MLOps Runs',
+      caption: 'Open the MLOps sidebar on the runs of your experiments',
+      execute: () => {
+        app.shell.activateById(sidebar.id);
+        sidebar.currentWidget = runs;
+      }
+    });
+    palette?.addItem({ command: CommandIDs.showRuns, category: 'MLOps' });
   }
 };
 
