@@ -250,11 +250,15 @@ def update(
 
     user = user or config.current_user()
     role = _require(user, "update")
+    from .pinning import Pinned
+
     with db.session() as s:
         current = _find(s, name)
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
+        pinned_now = Pinned(current.notebook, current.notebook_path, current.notebook_version, current.source,
+                            current.kernel_name, current.validation_id or 0, "", "")
     pinned = None
     if version is not None:
         pinned = _pin(notebook, None if version == "current" else version)
@@ -289,12 +293,7 @@ def update(
         changes["register_model"] = _model_name(register_model) if register_model else None
     if parameters is not None or pinned is not None:
         # A new version must accept the job's parameters too: check them against what will run.
-        from .pinning import Pinned
-
-        check = pinned or Pinned(current.notebook, current.notebook_path, current.notebook_version, "", "", 0, "", "")
-        if pinned is None:
-            with db.session() as s:
-                check.source = _find(s, name).source
+        check = pinned or pinned_now
         new_params = _jsonable(check.typed(current_params if parameters is None else parameters))
         if new_params != current_params:
             changes["parameters"] = new_params

@@ -213,9 +213,9 @@ class Mailbox:
                 box.append({"to": list(envelope.rcpt_tos), "message": message_from_bytes(envelope.content)})
                 return "250 OK"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self.controller.start()
-        self.port = self.controller.server.sockets[0].getsockname()[1]
 
     def close(self):
         self.controller.stop()
