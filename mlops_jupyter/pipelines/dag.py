@@ -232,7 +232,7 @@ class _Scheduler:
             {**planned.parameters, **inputs, **outputs},
             run_id,
             out,
-            experiment=self.factory.experiment,
+            self.factory,
             cell_timeout=planned.spec.cell_timeout or self.cell_timeout,
             outputs=outputs,
             requires=list(planned.spec.require),

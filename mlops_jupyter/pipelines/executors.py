@@ -66,7 +66,8 @@ class LocalExecutor(Executor):
     ):
         from .kernels import KernelPool
 
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        # Twice the cores by default: a small notebook's kernel waits on messages as much as it computes.
+        self.workers = max(1, workers or 2 * (os.cpu_count() or 1))
         self.kernels = kernels
         self.pool = KernelPool(self.workers, mode=kernels, preload=preload, kernel_name=kernel_name)
         self._runners = ThreadPoolExecutor(self.workers, thread_name_prefix="mlops-step")

@@ -45,7 +45,12 @@ class Notebook:
         """Installed modules the notebook imports (preloaded into a forking kernel zygote)."""
         return imported_modules(json.loads(self.source))
 
-    def step(self, name: str, parameters: dict[str, Any], run_id: str | None, output_dir: Path, **kw) -> Step:
+    def step(
+        self, name: str, parameters: dict[str, Any], run_id: str | None, output_dir: Path, factory=None, **kw
+    ) -> Step:
+        if factory is not None and run_id:
+            kw.setdefault("artifact_uri", factory.artifact_uris.get(run_id))
+            kw.setdefault("experiment", factory.experiment)
         return Step(
             name=name,
             notebook=self.display,

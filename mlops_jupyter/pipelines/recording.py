@@ -39,6 +39,7 @@ class RunFactory:
         self._context: dict[tuple[str, str], dict[str, str]] = {}
         self._lock = threading.Lock()
         self.created: list[str] = []
+        self.artifact_uris: dict[str, str] = {}  # run id -> where its files go
 
     @property
     def client(self):
@@ -77,6 +78,7 @@ class RunFactory:
         )
         with self._lock:
             self.created.append(run.info.run_id)
+            self.artifact_uris[run.info.run_id] = run.info.artifact_uri
         return run.info.run_id
 
     def finish(self, run_id: str, status: str, tags: dict[str, str] | None = None) -> None:
@@ -179,8 +181,12 @@ def _root_results(events: list[dict], run_id: str | None):
 
 
 def _write(step: Step, execution: Execution, result: StepResult, events: list[dict], check_values) -> None:
-    from mlflow.entities import Param, RunTag
+    """Everything about the step's own run in one batch, then nested runs, files and status.
 
+    MLflow's SQLite store commits once per kind of value in a batch, and every call looks
+    the run up again: one batch instead of one per event, and files copied straight into
+    the run's artifact location, keep recording a fraction of a small notebook's run.
+    """
     uri = config.tracking_uri()
     client = store.client(uri)
     run_id = step.run_id
@@ -199,20 +205,49 @@ def _write(step: Step, execution: Execution, result: StepResult, events: list[di
         tags["mlops.error"] = result.error.get("message", "")[:500]
         if result.error.get("cell_index") is not None:
             tags["mlops.error.cell"] = str(result.error["cell_index"])
-    params = [Param(k, param_value(v)) for k, v in step.parameters.items()]
-    _retry(client.log_batch, run_id, params=params[:100], tags=[RunTag(k, v) for k, v in tags.items()])
 
+    batch = {"run": run_id, "params": {k: param_value(v) for k, v in step.parameters.items()},
+             "metrics": [], "tags": {}}
+    rest = []
+    for event in events:
+        if event.get("run") != run_id or event["op"] not in ("params", "metrics", "tags"):
+            rest.append(event)
+        elif event["op"] == "params":
+            for key, value in event["params"].items():
+                batch["params"].setdefault(key, value)  # the pipeline's value stands
+        elif event["op"] == "metrics":
+            batch["metrics"].extend(event["metrics"])
+        else:
+            batch["tags"].update(event["tags"])
+    batch["tags"].update(tags)
     writer = RunWriter(uri, known={run_id: run_id})
-    writer.apply(events)
+    writer._flush_batch(batch)
+    writer.apply(rest)
     _end_open_children(writer, events, run_id, result.status)
+
+    files = []
     if execution.output_path:
-        _retry(client.log_artifact, run_id, execution.output_path, "notebook")
-    for name, path in step.outputs.items():
-        if Path(path).is_file():
-            _retry(client.log_artifact, run_id, path, f"outputs/{name}")
+        files.append((execution.output_path, "notebook"))
+    files += [(path, f"outputs/{name}") for name, path in step.outputs.items() if Path(path).is_file()]
     if result.error and result.error.get("traceback"):
-        _retry(client.log_text, run_id, result.error["traceback"], "error/traceback.txt")
+        traceback = Path(step.output_path).with_name("traceback.txt")
+        traceback.write_text(result.error["traceback"], encoding="utf-8")
+        files.append((str(traceback), "error"))
+    repository = _artifact_repository(step.artifact_uri)
+    for path, artifact_path in files:
+        if repository is not None:
+            repository.log_artifact(path, artifact_path)
+        else:
+            _retry(client.log_artifact, run_id, path, artifact_path)
     _retry(client.set_terminated, run_id, result.status, end_time=execution.ended)
+
+
+def _artifact_repository(artifact_uri: str | None):
+    if not artifact_uri:
+        return None
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    return get_artifact_repository(artifact_uri)
 
 
 def _end_open_children(writer: RunWriter, events: list[dict], root: str, status: str) -> None:

@@ -76,10 +76,7 @@ def run(
         factory = _factory(experiment)
         tags = {**factory.context(nb.path, nb.source), "mlops.kind": "pipeline", "mlops.executor": ex.name}
         run_id = factory.create(name or nb.stem, tags, params=typed)
-        step = nb.step(
-            name or nb.display, typed, run_id, output_dir(run_id),
-            experiment=factory.experiment, cell_timeout=cell_timeout,
-        )
+        step = nb.step(name or nb.display, typed, run_id, output_dir(run_id), factory, cell_timeout=cell_timeout)
         (result,) = wait_all(ex, [step], factory, progress=bool(progress), label=nb.stem)
     return result.raise_for_status() if raise_on_error else result
 
@@ -147,10 +144,7 @@ def sweep(
                 if factory:
                     tags = {**context, "mlops.kind": "pipeline", "mlops.executor": ex.name}
                     run_id = factory.create(label, tags, parent=parent, params=point)
-                yield nb.step(
-                    label, point, run_id, output_dir(run_id),
-                    experiment=factory.experiment if factory else None, cell_timeout=cell_timeout,
-                )
+                yield nb.step(label, point, run_id, output_dir(run_id), factory, cell_timeout=cell_timeout)
 
         results = wait_all(ex, steps(), factory, progress=progress, label=f"sweep {nb.stem}",
                            total=len(typed_points), parent=parent)

@@ -35,6 +35,7 @@ class Step:
     output_path: str
     parameters: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None  # the MLflow run, created before execution (None: untracked)
+    artifact_uri: str | None = None  # the run's artifact location, known since its creation
     experiment: str | None = None
     settings: dict[str, str] = field(default_factory=dict)  # MLOPS_HOME, tracking URI, ...
     cell_timeout: float | None = None

@@ -82,7 +82,7 @@ def validate(
             f"validate {nb.stem}", {**context, "mlops.kind": "validation", "mlops.executor": ex.name}, params=typed
         )
         step = nb.step(
-            nb.display, typed, run_id, output_dir(run_id), experiment=factory.experiment,
+            nb.display, typed, run_id, output_dir(run_id), factory,
             cell_timeout=cell_timeout, requires=[str(r) for r in required],
         )
         (result,) = wait_all(ex, [step], factory, progress=progress, label=f"validate {nb.stem}")
