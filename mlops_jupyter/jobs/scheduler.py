@@ -85,6 +85,7 @@ class Scheduler:
         self._next_recovery = 0.0
         self._thread: threading.Thread | None = None
         self.started = threading.Event()
+        self.stopped = threading.Event()
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -121,6 +122,7 @@ class Scheduler:
             self._runners.shutdown(wait=True)
             self.executor.shutdown()
             self._unregister()
+            self.stopped.set()
             log.info("scheduler %s stopped", self.id)
 
     def _tick(self) -> datetime | None:

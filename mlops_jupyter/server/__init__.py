@@ -34,6 +34,13 @@ ROUTES = [
     (r"/audit/verify", "registry:AuditVerifyHandler"),
     (r"/roles", "registry:RolesHandler"),
     (r"/roles/(?P<user>[^/]+)", "registry:RoleHandler"),
+    # production jobs; names are checked by the core
+    (r"/jobs", "jobs:JobsHandler"),
+    (r"/jobs/(?P<name>[^/]+)", "jobs:JobHandler"),
+    (r"/jobs/(?P<name>[^/]+)/history", "jobs:HistoryHandler"),
+    (r"/jobs/(?P<name>[^/]+)/run", "jobs:RunNowHandler"),
+    (r"/jobs/(?P<name>[^/]+)/pause", "jobs:PauseHandler"),
+    (r"/jobs/(?P<name>[^/]+)/resume", "jobs:ResumeHandler"),
 ]
 
 
@@ -46,9 +53,37 @@ def _load_jupyter_server_extension(serverapp) -> None:
         handler = getattr(importlib.import_module(f".handlers.{module}", __name__), name)
         handlers.append((url_path_join(base, API) + pattern, handler))
     serverapp.web_app.add_handlers(".*$", handlers)
+    _start_scheduler(serverapp)
     serverapp.log.info(
         "mlops-jupyter: REST API at %s, state in %s", url_path_join(base, API), config.state_dir(create=False)
     )
+
+
+def _start_scheduler(serverapp) -> None:
+    """Run the job scheduler in this server if asked (``c.MlopsJupyter.scheduler = True``; off by default).
+
+    ``c.MlopsJupyter.scheduler_workers`` caps how many job notebooks run at once (default 2).
+    """
+    import threading
+
+    settings = serverapp.config.get("MlopsJupyter", {})
+    if not settings.get("scheduler", False):
+        return
+    from ..jobs.scheduler import Scheduler
+
+    scheduler = Scheduler(workers=int(settings.get("scheduler_workers", 2)))
+    serverapp.web_app.settings["mlops_scheduler"] = scheduler
+    # Not scheduler.start(): the server must not wait for the kernel pool to come up.
+    threading.Thread(target=scheduler.run, name="mlops-scheduler", daemon=True).start()
+    serverapp.log.info("mlops-jupyter: job scheduler %s running in this server", scheduler.id)
+
+
+def _unload_jupyter_server_extension(serverapp) -> None:
+    """Server shutdown: let running jobs end and record them, then stop the scheduler."""
+    scheduler = serverapp.web_app.settings.pop("mlops_scheduler", None)
+    if scheduler is not None:
+        scheduler.stop(wait=False)
+        scheduler.stopped.wait(120)
 
 
 def _share_state_dir(root_dir: str) -> None:

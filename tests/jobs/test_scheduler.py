@@ -17,7 +17,6 @@ import psutil
 
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing
-from mlops_jupyter.jobs import api
 
 from .conftest import ended, history, mlops_cli, wait_for
 

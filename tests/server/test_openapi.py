@@ -95,6 +95,7 @@ async def test_every_operation_answers_as_described(registry, api, spec):
     described = {
         (method, path, int(status))
         for path, item in spec["paths"].items()
+        if not path.startswith("/jobs")  # test_jobs_openapi.py exercises the jobs routes
         for method, op in item.items()
         if method != "parameters"
         for status in op["responses"]
