@@ -155,10 +155,11 @@ class _Scheduler:
                     name = self.running.pop(future)
                     self.result.steps[name] = future.result()
                     bar.update(1)
-        except KeyboardInterrupt:
+        except BaseException as exc:
             self.ex.cancel()
             wait(list(self.running), timeout=60)
-            self.factory.kill_unfinished(self.factory.created)
+            status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            self.factory.end_unfinished([*self.factory.created, self.result.parent_run_id], status)
             raise
         finally:
             bar.close()

@@ -93,18 +93,25 @@ class LocalExecutor(Executor):
             if self._cancelled.is_set():
                 execution = Execution("KILLED", _now(), _now(), None, {"message": "cancelled before it started"})
             else:
-                km = self.pool.acquire() if (step.kernel_name or "python3") == self.pool.kernel_name else None
-                if km is not None:
-                    self._kernels[id(step)] = km
-                try:
-                    execution = execute(step, km)
-                finally:
-                    self._kernels.pop(id(step), None)
-                    if km is not None:
-                        self.pool.release(km)
+                execution = self._execute(step)
             self._writer.submit(self._record, step, execution, outer)
         except BaseException as exc:  # noqa: BLE001 - reported through the future
             outer.set_exception(exc)
+
+    def _execute(self, step: Step) -> Execution:
+        try:
+            km = self.pool.acquire() if (step.kernel_name or "python3") == self.pool.kernel_name else None
+        except Exception as exc:  # noqa: BLE001 - the run is recorded FAILED with the reason
+            return Execution("FAILED", _now(), _now(), None,
+                             {"message": str(exc), "ename": type(exc).__name__, "evalue": str(exc)})
+        if km is not None:
+            self._kernels[id(step)] = km
+        try:
+            return execute(step, km)
+        finally:
+            self._kernels.pop(id(step), None)
+            if km is not None:
+                self.pool.release(km)
 
     def _record(self, step: Step, execution: Execution, outer: Future) -> None:
         try:
@@ -177,7 +184,7 @@ def dask_step(step: Step) -> StepResult:
     try:
         from .step import run_step
 
-        return run_step(step, km)
+        return run_step(step, km, keep_killed=True)  # the caller may have given up on it (Ctrl-C)
     finally:
         if km is not None:
             pool.release(km)

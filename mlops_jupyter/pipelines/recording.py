@@ -89,20 +89,20 @@ class RunFactory:
             _retry(self.client.log_batch, run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
         _retry(self.client.set_terminated, run_id, status, end_time=_now())
 
-    def kill_unfinished(self, run_ids) -> list[str]:
-        """Mark every run in ``run_ids`` that has not ended KILLED (after Ctrl-C)."""
-        killed = []
-        for run_id in run_ids:
+    def end_unfinished(self, run_ids, status: str = "KILLED") -> list[str]:
+        """End every run in ``run_ids`` that has not ended (KILLED after Ctrl-C)."""
+        ended = []
+        for run_id in dict.fromkeys(run_ids):
             try:
                 if self.client.get_run(run_id).info.status not in TERMINAL:
-                    _retry(self.client.set_terminated, run_id, "KILLED", end_time=_now())
-                    killed.append(run_id)
-            except Exception as exc:  # noqa: BLE001 - keep marking the others
-                log.warning("could not mark run %s KILLED: %s", run_id, exc)
-        return killed
+                    _retry(self.client.set_terminated, run_id, status, end_time=_now())
+                    ended.append(run_id)
+            except Exception as exc:  # noqa: BLE001 - keep ending the others
+                log.warning("could not mark run %s %s: %s", run_id, status, exc)
+        return ended
 
 
-def write_step(step: Step, execution: Execution, killed: bool = False) -> StepResult:
+def write_step(step: Step, execution: Execution, killed: bool = False, keep_killed: bool = False) -> StepResult:
     """Replay the journal, check requirements and outputs, log the notebook, end the run."""
     status = "KILLED" if killed and execution.status != "FINISHED" else execution.status
     error = execution.error
@@ -140,6 +140,8 @@ def write_step(step: Step, execution: Execution, killed: bool = False) -> StepRe
     )
     if step.run_id:
         try:
+            if keep_killed and store.client(config.tracking_uri()).get_run(step.run_id).info.status == "KILLED":
+                result.status = "KILLED"
             _write(step, execution, result, events, check_values)
         except Exception as exc:  # noqa: BLE001 - the result stands; say tracking failed
             log.warning("could not record run %s: %s", step.run_id, exc)

@@ -178,12 +178,10 @@ def wait_all(
     from tqdm.auto import tqdm
 
     futures = []
-    submitted: list[Step] = []
     bar = tqdm(total=total, desc=label, unit="run", disable=not progress if progress is not None else None,
                leave=True)
     try:
         for step in steps:
-            submitted.append(step)
             futures.append(ex.submit(step))
         bar.total = len(futures)
         bar.refresh()
@@ -194,13 +192,14 @@ def wait_all(
             bar.update(1)
             if failed:
                 bar.set_postfix(failed=failed)
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        # Ctrl-C (or a failure of our own): stop everything, and leave no run RUNNING.
         bar.set_postfix_str("stopping")
         ex.cancel()
         wait(futures, timeout=60)  # running kernels were killed: their steps end at once
         if factory:
-            run_ids = [s.run_id for s in submitted if s.run_id] + ([parent] if parent else [])
-            factory.kill_unfinished(run_ids + [r for r in factory.created if r not in run_ids])
+            status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            factory.end_unfinished([*factory.created, *([parent] if parent else [])], status)
         raise
     finally:
         bar.close()

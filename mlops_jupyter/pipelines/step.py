@@ -119,11 +119,11 @@ def _failure_detail(result: StepResult) -> str:
     return "; ".join(parts)
 
 
-def run_step(step: Step, km=None) -> StepResult:
+def run_step(step: Step, km=None, keep_killed: bool = False) -> StepResult:
     """Execute and record one step (what a Dask worker runs)."""
     for key, value in step.settings.items():
         os.environ[key] = value  # a worker process records into the caller's store
-    return record(step, execute(step, km))
+    return record(step, execute(step, km), keep_killed=keep_killed)
 
 
 def execute(step: Step, km=None) -> Execution:
@@ -230,11 +230,14 @@ def _cell_error(step: Step, exc) -> dict:
     }
 
 
-def record(step: Step, execution: Execution, killed: bool = False) -> StepResult:
-    """Write the execution into its run (journal, output notebook, status); never raises."""
+def record(step: Step, execution: Execution, killed: bool = False, keep_killed: bool = False) -> StepResult:
+    """Write the execution into its run (journal, output notebook, status); never raises.
+
+    ``keep_killed``: a run the caller already marked KILLED stays KILLED.
+    """
     from .recording import write_step
 
-    return write_step(step, execution, killed=killed)
+    return write_step(step, execution, killed=killed, keep_killed=keep_killed)
 
 
 def _now() -> int:

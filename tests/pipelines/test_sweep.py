@@ -116,3 +116,17 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     time.sleep(1)
     leftover = subprocess.run(["pgrep", "-f", "mlops-kernels-|mlops-zygote-"], capture_output=True, text=True).stdout
     assert not [pid for pid in leftover.split() if int(pid) != os.getpid()]
+
+
+def test_a_sweep_from_inside_a_notebook_returns_a_dataframe(typed_notebook, run_notebook, client):
+    nb, _ = run_notebook(
+        [
+            "import mlops_jupyter as mlops\n"
+            "table = mlops.sweep('typed.ipynb', grid={'x': [3, 4]}, workers=2)\n"
+            "print(type(table).__name__, list(table['status']), list(table['x_times_two']))"
+        ],
+        name="driver.ipynb",
+    )
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream")
+    assert "DataFrame ['FINISHED', 'FINISHED'] [6.0, 8.0]" in text
+    assert len(runs_of(client)) == 3
