@@ -26,6 +26,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ) => {
+    if (app.name === 'Voila') {
+      return; // Voila loads every lab extension into reports, which have no sidebar
+    }
     const api = new MlopsApi(app.serviceManager.serverSettings);
     const sidebar = new MlopsSidebar();
     const runs = new RunsView({

@@ -69,13 +69,13 @@ export interface RowOptions {
   onOpen: (run: RunSummary) => void;
 }
 
-export function runRow(run: RunSummary, options: RowOptions): HTMLLIElement {
+export function runRow(run: RunSummary, options: RowOptions): HTMLDivElement {
   const name = run.name || run.run_id.slice(0, 8);
   const metrics = rowMetrics(run, options.keys);
   const duration = elapsed(run, Date.now());
   const open = () => options.onOpen(run);
   return h(
-    'li',
+    'div',
     {
       class: 'mlops-Run',
       'data-run-id': run.run_id,

@@ -76,7 +76,7 @@ export class RunsView extends Widget {
     });
     this._filterHint = h('div', { class: 'mlops-Filter-hint', hidden: true }, 'Press Enter to apply');
     this._message = h('div', { class: 'mlops-Message', role: 'alert', hidden: true });
-    this._list = h('ul', { class: 'mlops-RunList', 'aria-label': 'Runs' });
+    this._list = h('div', { class: 'mlops-RunList', role: 'group', 'aria-label': 'Runs' });
     this._placeholder = h('div', { class: 'mlops-Placeholder', hidden: true });
     this._loadMoreButton = h(
       'button',
@@ -149,9 +149,11 @@ export class RunsView extends Widget {
   refresh(): Promise<void> {
     if (!this._refreshing || this._refreshingQuery !== this._query) {
       this._refreshingQuery = this._query;
+      this._setBusy(true);
       const refreshing = this._refresh().finally(() => {
         if (this._refreshing === refreshing) {
           this._refreshing = null;
+          this._setBusy(false);
         }
       });
       this._refreshing = refreshing;
@@ -209,38 +211,35 @@ export class RunsView extends Widget {
 
   private async _refresh(): Promise<void> {
     const query = this._query;
-    this._setBusy(true);
+    const [experiments, page] = await Promise.allSettled([
+      this._api.experiments(),
+      this._api.runs({
+        experiment: this._experimentId,
+        filter: this._filter,
+        maxResults: Math.min(Math.max(this._runs.length, PAGE_SIZE), MAX_RESULTS),
+        pageToken: null
+      })
+    ]);
+    if (query !== this._query || this.isDisposed) {
+      return; // the user changed the experiment or filter meanwhile
+    }
+    if (experiments.status === 'fulfilled' && this._setExperiments(experiments.value)) {
+      return; // the selected experiment is gone; a query for all of them is on its way
+    }
     let error: ApiError | null = null;
-    try {
-      const [experiments, page] = await Promise.all([
-        this._api.experiments(),
-        this._api.runs({
-          experiment: this._experimentId,
-          filter: this._filter,
-          maxResults: Math.min(Math.max(this._runs.length, PAGE_SIZE), MAX_RESULTS),
-          pageToken: null
-        })
-      ]);
-      if (query !== this._query || this.isDisposed) {
-        return; // the user changed the experiment or filter meanwhile
+    if (page.status === 'fulfilled') {
+      this._runs = page.value.runs;
+      this._nextPageToken = page.value.next_page_token;
+      if (experiments.status === 'rejected') {
+        error = asApiError(experiments.reason);
       }
-      if (this._setExperiments(experiments)) {
-        return; // the selected experiment is gone; a new query is on its way
-      }
-      this._runs = page.runs;
-      this._nextPageToken = page.next_page_token;
-    } catch (reason) {
-      if (query !== this._query || this.isDisposed) {
-        return;
-      }
-      error = asApiError(reason);
+    } else {
+      error = asApiError(page.reason);
       if (!error.isNetworkError && error.status < 500) {
         // The query itself was refused (a bad filter): showing older runs would mislead.
         this._runs = [];
         this._nextPageToken = null;
       }
-    } finally {
-      this._setBusy(false);
     }
     this._error = error;
     this._loaded = true;
@@ -522,7 +521,7 @@ export class RunsView extends Widget {
   private readonly _filterInput: HTMLInputElement;
   private readonly _filterHint: HTMLElement;
   private readonly _message: HTMLElement;
-  private readonly _list: HTMLUListElement;
+  private readonly _list: HTMLDivElement;
   private readonly _placeholder: HTMLElement;
   private readonly _loadMoreButton: HTMLButtonElement;
   private readonly _footer: HTMLElement;

@@ -48,7 +48,8 @@ class LabServer:
 
     @property
     def lab_url(self) -> str:
-        return f"{self.url}lab?token={self.token}"
+        # `reset`: every page starts from an empty workspace, whatever earlier tests opened.
+        return f"{self.url}lab?reset&token={self.token}"
 
     def get(self, path: str, token: bool = True) -> tuple[int, dict | str]:
         """GET ``path`` (relative to the server's base URL); returns (status, JSON or text)."""

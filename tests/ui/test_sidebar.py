@@ -68,6 +68,7 @@ def runs(lab_server, tracking):
 
         MlflowClient(f"sqlite:///{lab_server.home / 'mlflow.db'}").create_experiment("holdout")
     ids["version"] = mlops.notebook_version(str(notebook))[:12]
+    ids["home"] = lab_server.home
     return ids
 
 
@@ -98,6 +99,7 @@ def test_runs_show_newest_first_with_status_metrics_and_version(open_sidebar, ru
     sidebar = open_sidebar()
 
     # Then the newest runs lead, with their status, key metrics and notebook version
+    expect(sidebar.get_by_role("tab", name="Runs")).to_have_attribute("aria-selected", "true")
     best = run_row(sidebar, "rf-depth-6")
     expect(best).to_be_visible()
     names = [n for n in sidebar.locator(".mlops-Run-name").all_text_contents() if not n.endswith("-arrival")]
@@ -179,6 +181,32 @@ def test_experiment_selector_shows_one_experiment(open_sidebar, runs):
 
 
 @pytest.mark.browser
+def test_a_deleted_experiment_falls_back_to_all_experiments(open_sidebar, runs, tracking):
+    from mlflow import MlflowClient
+    from playwright.sync_api import expect
+
+    with tracking() as mlops:
+        with mlops.track(experiment="doomed", name="doomed-run", autolog=False):
+            pass
+    sidebar = open_sidebar()
+    select = sidebar.get_by_label("Experiment")
+    expect(select.locator("option", has_text="doomed")).to_have_count(1)
+    select.select_option(label="doomed")
+    expect(sidebar.locator(".mlops-Run")).to_have_count(1)
+
+    # When the selected experiment is deleted elsewhere and the panel refreshes
+    client = MlflowClient(f"sqlite:///{runs['home'] / 'mlflow.db'}")
+    client.delete_experiment(client.get_experiment_by_name("doomed").experiment_id)
+    sidebar.get_by_role("button", name="Refresh the runs").click()
+
+    # Then it shows all experiments again, without an error
+    expect(select).to_have_value("")
+    expect(select.locator("option", has_text="doomed")).to_have_count(0)
+    expect(run_row(sidebar, "rf-depth-6")).to_be_visible()
+    expect(sidebar.locator(".mlops-Message")).to_be_hidden()
+
+
+@pytest.mark.browser
 def test_empty_experiment_tells_how_to_track_a_run(open_sidebar, runs):
     from playwright.sync_api import expect
 
@@ -234,6 +262,19 @@ def test_clicking_a_run_shows_its_params_metrics_checks_and_tags(open_sidebar, r
     detail.press("Escape")
     expect(detail).to_be_hidden()
     expect(run_row(sidebar, "rf-depth-6")).to_be_focused()
+
+
+@pytest.mark.browser
+def test_the_runs_notebook_opens_from_its_detail(open_sidebar, runs, page):
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar()
+    run_row(sidebar, "rf-depth-3").click()
+    sidebar.locator('tr[data-key="Notebook"] button').click()
+
+    tab = page.locator(".jp-MainAreaWidget .jp-Notebook, .jp-NotebookPanel")
+    expect(tab.first).to_be_visible()
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_contain_text("train.ipynb")
 
 
 @pytest.mark.browser
