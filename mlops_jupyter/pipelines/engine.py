@@ -15,16 +15,21 @@ uses that (pre-started) kernel instead of starting one. This engine adds three t
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 NAME = "mlops"
+# nbclient logs what we report ourselves (a timeout, a dead kernel) as errors: keep them out
+# of the terminal unless the application configures logging.
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
 
 
 def prelude(env: dict[str, str | None], cwd: str | None) -> str:
@@ -52,6 +57,7 @@ class MlopsEngine(NBClientEngine):
         start_timeout=60,
         execution_timeout=None,
         prelude=None,
+        input_label=None,
         **kwargs,
     ):
         # The same argument handling as papermill's NBClientEngine.
@@ -67,6 +73,8 @@ class MlopsEngine(NBClientEngine):
             stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
+        if input_label:  # the notebook the user ran, not the temporary copy papermill read
+            nb_man.nb.metadata.papermill["input_path"] = input_label
         client = PapermillNotebookClient(nb_man, **final_kwargs)
         if prelude:
             client.on_notebook_start = _prelude_hook(client, prelude)
@@ -84,6 +92,21 @@ class MlopsEngine(NBClientEngine):
         finally:
             if client.kc is not None and not client.owns_km:
                 client.kc.stop_channels()
+            _cancel_leftover_tasks()
+
+
+def _cancel_leftover_tasks() -> None:
+    """A timeout or a dead kernel leaves nbclient's polling tasks on this thread's loop."""
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if loop.is_running():
+        return
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def _prelude_hook(client, code: str):

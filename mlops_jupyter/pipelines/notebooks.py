@@ -100,9 +100,15 @@ def imported_modules(nb: dict) -> tuple[str, ...]:
                 names.append(node.module)
     seen = []
     for name in names:
-        if name not in seen and _installed(name):
+        if name not in seen and name.split(".")[0] not in NOT_PRELOADED and name not in NOT_PRELOADED \
+                and _installed(name):
             seen.append(name)
-    return tuple(seen)
+    return tuple(seen[:MAX_PRELOAD])
+
+
+# Modules that bind to a display or start machinery at import: each kernel imports its own.
+NOT_PRELOADED = {"matplotlib.pyplot", "pylab", "tkinter", "PyQt5", "PyQt6", "PySide6", "torch", "tensorflow"}
+MAX_PRELOAD = 30
 
 
 def _installed(name: str) -> bool:

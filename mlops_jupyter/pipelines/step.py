@@ -157,6 +157,7 @@ def execute(step: Step, km=None) -> Execution:
             execution_timeout=math.ceil(step.cell_timeout) if step.cell_timeout else None,
             km=km,
             prelude=engine.prelude(step.kernel_env(), str(Path(step.notebook_path).parent)),
+            input_label=step.notebook_path,
             cwd=None,
         )
     except PapermillExecutionError as exc:
