@@ -130,3 +130,19 @@ def test_a_sweep_from_inside_a_notebook_returns_a_dataframe(typed_notebook, run_
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream")
     assert "DataFrame ['FINISHED', 'FINISHED'] [6.0, 8.0]" in text
     assert len(runs_of(client)) == 3
+
+
+def test_the_cli_takes_a_param_file_and_a_points_file(typed_notebook, project, fresh_state):
+    (project / "base.yaml").write_text("name: from-file\nratio: 2\n")
+    (project / "points.yaml").write_text("- {x: 5}\n- {x: 6, flag: true}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", "run", "typed.ipynb", "--param-file", "base.yaml",
+         "--points", "points.yaml", "--sweep", "x=1"],
+        cwd=project, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()[:4]
+    assert header.split()[:3] == ["x", "flag", "status"]
+    assert [row.split()[:3] for row in rows] == [["1", "None", "FINISHED"], ["5", "None", "FINISHED"],
+                                                ["6", "True", "FINISHED"]]
+    assert "ratio" in header and all(row.split()[4] == "2.0" for row in rows)
