@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..errors import BadInput, NotFound
@@ -39,7 +39,8 @@ class RunSummary:
         return None
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"duration_s": self.duration_s}
+        # Shallow on purpose: a deep copy cost a tenth of a REST page of 100 runs.
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"duration_s": self.duration_s}
 
 
 def summarize(run) -> RunSummary:
