@@ -18,7 +18,9 @@ the same machine load:
                            ``set_registered_model_alias``
 
 The REST side goes through a real Jupyter server (a subprocess with token authentication)
-over one keep-alive HTTP connection. Target: the REST layer adds at most 20 % (median).
+over one keep-alive HTTP connection. Target: the REST layer adds at most 20 %, as the median
+of the ratios of adjacent REST and raw timings (robust to load drifting during the run; the
+ratio of the two medians is printed beside it).
 """
 
 from __future__ import annotations
@@ -329,20 +331,24 @@ def main() -> None:
         f"versions, {args.repeat} timed repetitions each (ms)\n"
     )
     header = (
-        f"{'case':28} {'raw median':>11} {'raw p95':>9} {'REST median':>12} {'REST p95':>9} {'REST adds':>10}"
+        f"{'case':28} {'raw median':>11} {'raw p95':>9} {'REST median':>12} {'REST p95':>9} "
+        f"{'adds (paired)':>14} {'adds (medians)':>15}"
     )
     print(header)
     print("-" * len(header))
     worst = 0.0
     for name, _, _ in cases:
         r, s = times[name]["raw"], times[name]["rest"]
-        added = statistics.median(s) / statistics.median(r) - 1
-        worst = max(worst, added)
+        # Each REST call ran next to its raw twin; the median of their ratios holds up when the
+        # machine's load drifts during the run, which the ratio of the two medians does not.
+        paired = statistics.median(b / a for a, b in zip(r, s)) - 1
+        medians = statistics.median(s) / statistics.median(r) - 1
+        worst = max(worst, paired)
         print(
             f"{name:28} {statistics.median(r):11.2f} {p95(r):9.2f} {statistics.median(s):12.2f} {p95(s):9.2f} "
-            f"{added:+10.1%}"
+            f"{paired:+14.1%} {medians:+15.1%}"
         )
-    print(f"\ntarget: the REST layer adds at most 20 % (median); worst here {worst:+.1%}")
+    print(f"\ntarget: the REST layer adds at most 20 % (median of paired ratios); worst here {worst:+.1%}")
 
 
 if __name__ == "__main__":

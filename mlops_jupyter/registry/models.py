@@ -12,7 +12,7 @@ run's MLflow 3 logged model.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .. import config
 from ..errors import BadInput
@@ -40,7 +40,7 @@ class ModelSummary:
     alias_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _shallow(self)
 
 
 @dataclass
@@ -72,7 +72,7 @@ class VersionInfo:
     tags: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _shallow(self)
 
 
 @dataclass
@@ -89,6 +89,11 @@ class ModelDetail:
             "next_page_token": self.next_page_token,
             "rules": self.rules,
         }
+
+
+def _shallow(obj) -> dict:
+    """A dataclass as a dict without a deep copy (its fields are fresh already); it is on the REST path."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 def _token(page) -> str | None:
