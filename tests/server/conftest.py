@@ -181,7 +181,7 @@ class Api:
         url = self.url(path, params) if raw_path is None else f"{self.base.rstrip('/')}/mlops/api/{raw_path}"
         sent = {"Authorization": f"token {TOKENS[user] if user else self.server_token}"}
         sent.update(headers or {})
-        if body is None and method in ("POST", "PUT"):
+        if body is None and method in ("POST", "PUT", "PATCH"):
             body = {}
         response = await self.client.fetch(
             url,
