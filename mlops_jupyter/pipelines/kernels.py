@@ -18,6 +18,7 @@ kernel from the thread that runs its notebook, with its own client.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import queue
@@ -117,6 +118,8 @@ class KernelPool:
         self.dir = tempfile.mkdtemp(prefix="mlops-kernels-")  # short: Unix socket paths are limited
         self._ready: queue.Queue = queue.Queue()
         self._live: set[AsyncKernelManager] = set()
+        self._stopping: dict[AsyncKernelManager, object] = {}  # kernel -> future of its shutdown
+        self._starting: set = set()
         self._closed = False
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -143,9 +146,16 @@ class KernelPool:
 
     def release(self, km: AsyncKernelManager, wait: bool = False) -> None:
         """Kill a used kernel (in the background unless ``wait``)."""
-        future = asyncio.run_coroutine_threadsafe(self._stop(km), self._loop)
+        future = self._stop_soon(km)
         if wait:
             future.result(30)
+
+    def _stop_soon(self, km: AsyncKernelManager):
+        with self._lock:
+            found = self._stopping.get(km)
+            if found is None:
+                found = self._stopping[km] = asyncio.run_coroutine_threadsafe(self._stop(km), self._loop)
+            return found
 
     def kill(self, km: AsyncKernelManager) -> None:
         """Kill one kernel now, in use or not: the run using it fails at once."""
@@ -169,8 +179,14 @@ class KernelPool:
             return
         self._closed = True
         with self._lock:
+            starting = list(self._starting)
+        concurrent.futures.wait(starting, timeout=60)  # a kernel half started cannot be stopped cleanly
+        with self._lock:
             live = list(self._live)
-        futures = [asyncio.run_coroutine_threadsafe(self._stop(km), self._loop) for km in live]
+        for km in live:
+            self._stop_soon(km)
+        with self._lock:
+            futures = list(self._stopping.values())  # including kernels released just before
         for future in futures:
             try:
                 future.result(30)
@@ -203,9 +219,13 @@ class KernelPool:
 
     def _start_one(self) -> None:
         future = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
+        with self._lock:
+            self._starting.add(future)
         future.add_done_callback(self._started)
 
     def _started(self, future) -> None:
+        with self._lock:
+            self._starting.discard(future)
         try:
             km = future.result()
         except BaseException as exc:  # noqa: BLE001 - handed to whoever acquires next
@@ -258,3 +278,4 @@ class KernelPool:
         finally:
             with self._lock:
                 self._live.discard(km)
+                self._stopping.pop(km, None)
