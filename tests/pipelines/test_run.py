@@ -141,3 +141,21 @@ def test_the_cli_prints_the_run_and_its_metrics(typed_notebook, project, fresh_s
     assert done.stdout.startswith("FINISHED  run ")
     assert "x_times_two=8" in done.stdout and "x_positive=passed" in done.stdout
 
+
+
+def test_a_run_in_a_git_repository_is_tagged_with_the_commit(typed_notebook, project, client):
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "start")
+    git("add", "typed.ipynb")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "notebook")
+
+    result = mlops.run(typed_notebook)
+
+    tags = client.get_run(result.run_id).data.tags
+    assert tags["mlflow.source.git.commit"] == git("rev-parse", "HEAD")
+    assert tags["mlops.notebook.version_run"]  # the source notebook, stored once per version
