@@ -58,3 +58,70 @@ def client(mlops_home):
 
     uri = f"sqlite:///{mlops_home / 'mlflow.db'}"
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away PostgreSQL cluster (private socket, no TCP) for the registry's lock tests.
+
+    It must start: a machine without PostgreSQL fails these tests rather than skipping them.
+    """
+    import os
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="mlops-reg-pg-"))  # short: socket paths are limited
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    prefix = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        pwd.getpwnam("postgres")
+        subprocess.run(["chown", "-R", "postgres:", str(base)], check=True)
+        prefix = ["runuser", "-u", "postgres", "--"]
+
+    def pg(*argv):
+        done = subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{argv[0]} failed: {done.stdout}{done.stderr}"
+
+    pg(shutil.which("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync")
+    options = f"-c listen_addresses='' -k {sockets} -c fsync=off"
+    pg(shutil.which("pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start")
+    yield sockets
+    pg(shutil.which("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_jobs_db(postgres_server, registry, monkeypatch):
+    """This test's mlops database (audit log, rules, validations) on PostgreSQL; MLflow stays on SQLite."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from mlops_jupyter import _testing, db
+    from mlops_jupyter.orm import Validation
+
+    name = f"registry_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(
+        host=str(postgres_server), user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@/{name}?host={postgres_server}"
+    # the seed's validation rows, copied over
+    sqlite = create_engine(f"sqlite:///{Path(registry.project) / '.mlops' / 'jobs.db'}")
+    with Session(sqlite) as s:
+        rows = [
+            {c.name: getattr(v, c.name) for c in Validation.__table__.columns if c.name != "id"}
+            for v in s.query(Validation)
+        ]
+    sqlite.dispose()
+    monkeypatch.setenv("MLOPS_JOBS_URL", url)
+    _testing.reset_state()
+    with db.session() as s:
+        s.add_all(Validation(**row) for row in rows)
+    yield url
+    _testing.reset_state()
