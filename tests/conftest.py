@@ -44,7 +44,8 @@ def client(mlops_home):
     """A plain MlflowClient on the test's store, to assert what was really written."""
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=f"sqlite:///{mlops_home / 'mlflow.db'}")
+    uri = f"sqlite:///{mlops_home / 'mlflow.db'}"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 @pytest.fixture
