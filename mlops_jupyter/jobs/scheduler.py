@@ -132,9 +132,13 @@ class Scheduler:
                 self.recover()
                 self._next_recovery = time.monotonic() + max(1.0, self.lease / 3)
             now = cron.now()
-            self._claim_pending(now)
-            self._claim_due(now)
-            return self._next_wake()
+            claimed = self._claim_pending(now) + self._claim_due(now)
+            wake_at = self._next_wake()
+            if wake_at is not None and wake_at <= now and not claimed:
+                # Due but nothing could be claimed (e.g. a job whose firing keeps failing to
+                # claim): look again after a poll interval rather than spin.
+                return now + timedelta(seconds=self.poll)
+            return wake_at
         except Exception as exc:  # noqa: BLE001 - a locked or unreachable store: wait and try again
             log.warning("scheduler pass failed (%s: %s); retrying in a moment", type(exc).__name__, exc)
             return cron.now() + timedelta(seconds=1)
@@ -186,12 +190,12 @@ class Scheduler:
         with self._lock:
             return self.workers - len(self._active)
 
-    def _claim_due(self, now: datetime) -> None:
+    def _claim_due(self, now: datetime) -> int:
         from sqlalchemy import select
 
         free = self._free()
         if free <= 0:
-            return
+            return 0
         with db.session(self.url) as s:
             due = s.execute(
                 select(Job.id, Job.next_due, Job.cron, Job.timezone, Job.missed)
@@ -199,12 +203,19 @@ class Scheduler:
                 .order_by(Job.next_due)
                 .limit(free * 4)
             ).all()
+        claimed = 0
         for job_id, next_due, expression, tz, missed in due:
             if self._stop.is_set() or self._free() <= 0:
-                return
-            firing = self._claim_firing(job_id, cron.utc(next_due), expression, tz, missed, now)
+                break
+            try:
+                firing = self._claim_firing(job_id, cron.utc(next_due), expression, tz, missed, now)
+            except Exception:  # noqa: BLE001 - one broken job must not hold up the others
+                log.exception("could not claim the firing of job %s due at %s", job_id, next_due)
+                continue
+            claimed += 1  # claimed, skipped per policy, or taken by another scheduler: it moved on
             if firing is not None:
                 self._start(firing)
+        return claimed
 
     def _claim_firing(self, job_id, due, expression, tz, missed, now) -> int | None:
         """Claim the firing of ``job_id`` due at ``due``; None if another scheduler has it."""
@@ -260,12 +271,12 @@ class Scheduler:
             log.info("job %s: %s", job_id, note)
         return firing_id if status == RUNNING else None
 
-    def _claim_pending(self, now: datetime) -> None:
+    def _claim_pending(self, now: datetime) -> int:
         from sqlalchemy import select, update
 
         free = self._free()
         if free <= 0:
-            return
+            return 0
         with db.session(self.url) as s:
             ids = s.execute(
                 select(JobRun.id).where(JobRun.status.in_(PENDING), JobRun.not_before <= now)
@@ -280,6 +291,7 @@ class Scheduler:
                 ).rowcount
             if taken == 1:
                 self._start(firing_id)
+        return len(ids)
 
     def _start(self, firing_id: int) -> None:
         with self._lock:

@@ -77,13 +77,26 @@ def _start_scheduler(serverapp) -> None:
     threading.Thread(target=scheduler.run, name="mlops-scheduler", daemon=True).start()
     serverapp.log.info("mlops-jupyter: job scheduler %s running in this server", scheduler.id)
 
+    # A function-style extension gets no stop hook; the server's extension clean-up is the
+    # one step every shutdown path takes, so the scheduler stops there.
+    cleanup = serverapp.cleanup_extensions
 
-def _unload_jupyter_server_extension(serverapp) -> None:
-    """Server shutdown: let running jobs end and record them, then stop the scheduler."""
+    async def cleanup_extensions():
+        import asyncio
+
+        await asyncio.to_thread(_stop_scheduler, serverapp)
+        await cleanup()
+
+    serverapp.cleanup_extensions = cleanup_extensions
+
+
+def _stop_scheduler(serverapp) -> None:
+    """Let running jobs end and record them, then stop the server's scheduler."""
     scheduler = serverapp.web_app.settings.pop("mlops_scheduler", None)
     if scheduler is not None:
         scheduler.stop(wait=False)
-        scheduler.stopped.wait(120)
+        if scheduler.started.is_set():
+            scheduler.stopped.wait(120)
 
 
 def _share_state_dir(root_dir: str) -> None:

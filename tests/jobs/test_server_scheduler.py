@@ -29,3 +29,13 @@ async def test_a_server_with_the_scheduler_on_runs_jobs_without_a_daemon(jp_fetc
     listing = json.loads((await jp_fetch("mlops", "api", "jobs")).body)
     assert len(listing["schedulers"]) == 1 and listing["jobs"][0]["last_status"] == "succeeded"
     assert jp_serverapp.web_app.settings["mlops_scheduler"].workers == 1
+
+
+async def test_the_servers_scheduler_stops_with_the_server(jp_serverapp, project):
+    import threading
+
+    scheduler = jp_serverapp.web_app.settings["mlops_scheduler"]
+    scheduler.started.wait(120)
+    await jp_serverapp._cleanup()
+    assert scheduler.stopped.is_set()
+    assert not [t for t in threading.enumerate() if t.name == "mlops-scheduler" and t.is_alive()]
