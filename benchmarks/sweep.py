@@ -32,19 +32,28 @@ from pathlib import Path
 SMALL = [
     ("x = 0\nn = 20000", True),
     ("import mlops_jupyter as mlops\ntotal = sum(i * i for i in range(n)) + x", False),
-    ("run = mlops.active_run()  # None under plain papermill\n"
-     "if run:\n    mlops.log_metrics({'total': total, 'x': x})\nmlops.check('positive', total > 0)", False),
+    (
+        "run = mlops.active_run()  # None under plain papermill\n"
+        "if run:\n    mlops.log_metrics({'total': total, 'x': x})\nmlops.check('positive', total > 0)",
+        False,
+    ),
 ]
 HEAVY = [
     ("C = 1.0\nseed = 0", True),
-    ("import pandas as pd\nimport mlops_jupyter as mlops\nfrom sklearn.datasets import load_breast_cancer\n"
-     "from sklearn.linear_model import LogisticRegression\nfrom sklearn.model_selection import train_test_split\n"
-     "from sklearn.metrics import roc_auc_score\nfrom sklearn.preprocessing import StandardScaler", False),
-    ("frame = load_breast_cancer(as_frame=True).frame\nX, y = frame.drop(columns='target'), frame['target']\n"
-     "Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=seed)\nscaler = StandardScaler().fit(Xtr)\n"
-     "clf = LogisticRegression(C=C, max_iter=1000).fit(scaler.transform(Xtr), ytr)\n"
-     "auc = roc_auc_score(yte, clf.predict_proba(scaler.transform(Xte))[:, 1])\n"
-     "if mlops.active_run():\n    mlops.log_metric('auc', auc)", False),
+    (
+        "import pandas as pd\nimport mlops_jupyter as mlops\nfrom sklearn.datasets import load_breast_cancer\n"
+        "from sklearn.linear_model import LogisticRegression\nfrom sklearn.model_selection import train_test_split\n"
+        "from sklearn.metrics import roc_auc_score\nfrom sklearn.preprocessing import StandardScaler",
+        False,
+    ),
+    (
+        "frame = load_breast_cancer(as_frame=True).frame\nX, y = frame.drop(columns='target'), frame['target']\n"
+        "Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=seed)\nscaler = StandardScaler().fit(Xtr)\n"
+        "clf = LogisticRegression(C=C, max_iter=1000).fit(scaler.transform(Xtr), ytr)\n"
+        "auc = roc_auc_score(yte, clf.predict_proba(scaler.transform(Xte))[:, 1])\n"
+        "if mlops.active_run():\n    mlops.log_metric('auc', auc)",
+        False,
+    ),
 ]
 
 
@@ -90,7 +99,9 @@ def papermill_pool(notebook: Path, points: list[dict], out: Path) -> tuple[float
     with ProcessPoolExecutor(2, initializer=_warm) as pool:
         list(pool.map(abs, [0, 0]))  # workers started and papermill imported before timing
         start = time.perf_counter()
-        futures = [pool.submit(_papermill, (notebook, out / f"pool-{i}.ipynb", p)) for i, p in enumerate(points)]
+        futures = [
+            pool.submit(_papermill, (notebook, out / f"pool-{i}.ipynb", p)) for i, p in enumerate(points)
+        ]
         failed = sum(1 for f in futures if f.exception() is not None)
         return time.perf_counter() - start, failed
 
@@ -131,12 +142,18 @@ def mlops_sweep(notebook: Path, points: list[dict], workers, kernels: str, track
     with WriterClock() as clock:
         cpu = _own_cpu()
         start = time.perf_counter()
-        table = mlops.sweep(notebook, points=points, workers=workers, kernels=kernels, track=track,
-                            progress=False)
+        table = mlops.sweep(
+            notebook, points=points, workers=workers, kernels=kernels, track=track, progress=False
+        )
         seconds = time.perf_counter() - start
         cpu = _own_cpu() - cpu
-    return {"seconds": seconds, "failed": int((table["status"] != "FINISHED").sum()), "writer_s": clock.seconds,
-            "run_s": float(table["duration_s"].mean()), "cpu_s": cpu}
+    return {
+        "seconds": seconds,
+        "failed": int((table["status"] != "FINISHED").sum()),
+        "writer_s": clock.seconds,
+        "run_s": float(table["duration_s"].mean()),
+        "cpu_s": cpu,
+    }
 
 
 VARIANTS = (("fork", True), ("spawn", True), ("fork", False))
@@ -156,10 +173,18 @@ def bench(label: str, notebook: Path, points: list[dict], workers, out: Path, ro
             samples[(kernels, track)].append(mlops_sweep(notebook, points, workers, kernels, track))
     for (kernels, track), found in samples.items():
         middle = sorted(found, key=lambda r: r["seconds"])[len(found) // 2]
-        rows.append({"contender": f"mlops sweep, {kernels}ed kernels, {'tracked' if track else 'untracked'}",
-                     "kernels": kernels, "track": track, **middle,
-                     "failed": sum(r["failed"] for r in found),
-                     "medians": {k: statistics.median(r[k] for r in found) for k in ("run_s", "cpu_s", "writer_s")}})
+        rows.append(
+            {
+                "contender": f"mlops sweep, {kernels}ed kernels, {'tracked' if track else 'untracked'}",
+                "kernels": kernels,
+                "track": track,
+                **middle,
+                "failed": sum(r["failed"] for r in found),
+                "medians": {
+                    k: statistics.median(r[k] for r in found) for k in ("run_s", "cpu_s", "writer_s")
+                },
+            }
+        )
     for row in rows:
         row["notebook"] = label
         row["vs_sequential"] = seq / row["seconds"]
@@ -168,10 +193,14 @@ def bench(label: str, notebook: Path, points: list[dict], workers, out: Path, ro
 
 
 def report(rows: list[dict], n: int, rounds: int) -> None:
-    print(f"\n{'notebook':<15} {'contender':<38} {'total s':>8} {'runs/s':>7} {'vs seq':>7} {'vs pool':>8} {'failed':>6}")
+    print(
+        f"\n{'notebook':<15} {'contender':<38} {'total s':>8} {'runs/s':>7} {'vs seq':>7} {'vs pool':>8} {'failed':>6}"
+    )
     for r in rows:
-        print(f"{r['notebook']:<15} {r['contender']:<38} {r['seconds']:8.2f} {n / r['seconds']:7.2f} "
-              f"{r['vs_sequential']:6.2f}x {r['vs_pool']:7.2f}x {r['failed']:6d}")
+        print(
+            f"{r['notebook']:<15} {r['contender']:<38} {r['seconds']:8.2f} {n / r['seconds']:7.2f} "
+            f"{r['vs_sequential']:6.2f}x {r['vs_pool']:7.2f}x {r['failed']:6d}"
+        )
     print(f"(mlops rows: median of {rounds} interleaved rounds; papermill rows: one round each)")
     for label in dict.fromkeys(r["notebook"] for r in rows):
         mine = {(r["kernels"], r["track"]): r for r in rows if r["notebook"] == label and "kernels" in r}
@@ -180,13 +209,21 @@ def report(rows: list[dict], n: int, rounds: int) -> None:
         cpu_ms = (tracked["cpu_s"] - untracked["cpu_s"]) / n * 1000
         walls = mine[("fork", True)]["seconds"], mine[("fork", False)]["seconds"]
         print(f"\n{label}: tracking overhead per run (forked kernels, medians)")
-        print(f"  run duration (kernel hand-over to output notebook): {tracked['run_s'] * 1000:.0f} ms tracked, "
-              f"{run_ms:.0f} ms untracked ({(tracked['run_s'] / untracked['run_s'] - 1) * 100:+.1f}%)")
-        print(f"  executor CPU spent tracking (create run, journal replay, params, output notebook, status): "
-              f"{cpu_ms:.0f} ms per run = {cpu_ms / run_ms * 100:.1f}% of a run")
-        print(f"  background writer busy: {tracked['writer_s'] / n * 1000:.0f} ms per run (wall, off the execution path)")
-        print(f"  sweep wall time: {walls[0]:.2f} s tracked vs {walls[1]:.2f} s untracked "
-              f"({(walls[0] / walls[1] - 1) * 100:+.1f}%)")
+        print(
+            f"  run duration (kernel hand-over to output notebook): {tracked['run_s'] * 1000:.0f} ms tracked, "
+            f"{run_ms:.0f} ms untracked ({(tracked['run_s'] / untracked['run_s'] - 1) * 100:+.1f}%)"
+        )
+        print(
+            f"  executor CPU spent tracking (create run, journal replay, params, output notebook, status): "
+            f"{cpu_ms:.0f} ms per run = {cpu_ms / run_ms * 100:.1f}% of a run"
+        )
+        print(
+            f"  background writer busy: {tracked['writer_s'] / n * 1000:.0f} ms per run (wall, off the execution path)"
+        )
+        print(
+            f"  sweep wall time: {walls[0]:.2f} s tracked vs {walls[1]:.2f} s untracked "
+            f"({(walls[0] / walls[1] - 1) * 100:+.1f}%)"
+        )
 
 
 def main() -> None:
@@ -211,13 +248,27 @@ def main() -> None:
 
         store.client()  # the store exists before timing (a one-off per project)
         load = os.getloadavg()
-        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        )
         print(f"{args.points} points per sweep; mlops workers: {args.workers or 'default (2 x CPUs)'}")
-        rows = bench("small", write_notebook(project / "small.ipynb", SMALL),
-                     [{"x": i} for i in range(args.points)], args.workers, out, args.rounds)
+        rows = bench(
+            "small",
+            write_notebook(project / "small.ipynb", SMALL),
+            [{"x": i} for i in range(args.points)],
+            args.workers,
+            out,
+            args.rounds,
+        )
         if not args.skip_heavy:
-            rows += bench("pandas+sklearn", write_notebook(project / "heavy.ipynb", HEAVY),
-                          [{"C": 0.1 * (i + 1), "seed": i} for i in range(args.points)], args.workers, out, args.rounds)
+            rows += bench(
+                "pandas+sklearn",
+                write_notebook(project / "heavy.ipynb", HEAVY),
+                [{"C": 0.1 * (i + 1), "seed": i} for i in range(args.points)],
+                args.workers,
+                out,
+                args.rounds,
+            )
         report(rows, args.points, args.rounds)
         load = os.getloadavg()
         print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -31,7 +31,9 @@ Examples:
     help="Sweep a parameter over values (repeatable: the grid of all combinations).",
 )
 @click.option("--points", type=click.Path(), help="YAML list of parameter mappings to run as well.")
-@click.option("-w", "--workers", type=click.IntRange(min=1), help="Runs at once (default: twice the CPU count).")
+@click.option(
+    "-w", "--workers", type=click.IntRange(min=1), help="Runs at once (default: twice the CPU count)."
+)
 @click.option(
     "--executor", metavar="local|dask", help="Where to run (default: dask if MLOPS_DASK_ADDRESS is set)."
 )

@@ -97,7 +97,11 @@ def run_pipeline(
     check_timeout(cell_timeout)
     preload = tuple(dict.fromkeys(m for s in pipeline.steps.values() for m in s.notebook.imports()))
     with make_executor(
-        executor, workers=workers, address=address, kernels=kernels, preload=preload,
+        executor,
+        workers=workers,
+        address=address,
+        kernels=kernels,
+        preload=preload,
         expected_steps=len(pipeline.steps),
     ) as ex:
         factory = RunFactory(experiment or pipeline.experiment or config.default_experiment())
@@ -106,8 +110,12 @@ def run_pipeline(
         where = display_path(pipeline.path)
         parent = factory.create(
             pipeline.name,
-            {"mlops.kind": "pipeline-dag", "mlops.pipeline.path": where, "mlops.executor": ex.name,
-             "mlops.pipeline.steps": ",".join(pipeline.steps)},
+            {
+                "mlops.kind": "pipeline-dag",
+                "mlops.pipeline.path": where,
+                "mlops.executor": ex.name,
+                "mlops.pipeline.steps": ",".join(pipeline.steps),
+            },
         )
         result = PipelineResult(pipeline.name, where, parent)
         _Scheduler(pipeline, ex, factory, result, where, resume, cell_timeout, progress).run()
@@ -132,8 +140,12 @@ class _Scheduler:
         from tqdm.auto import tqdm
 
         todo = list(self.pipeline.steps)
-        bar = tqdm(total=len(todo), desc=f"pipeline {self.pipeline.name}", unit="step",
-                   disable=not self.progress if self.progress is not None else None)
+        bar = tqdm(
+            total=len(todo),
+            desc=f"pipeline {self.pipeline.name}",
+            unit="step",
+            disable=not self.progress if self.progress is not None else None,
+        )
         try:
             while todo or self.running:
                 for name in list(todo):
@@ -204,8 +216,15 @@ class _Scheduler:
             if all(p and Path(p).exists() for p in outputs.values()):
                 metrics = dict(run.data.metrics)
                 self.result.steps[name] = StepResult(
-                    name, run.info.run_id, "FINISHED", dict(planned.parameters), metrics, {},
-                    run.data.tags.get("mlops.output"), 0.0, outputs=outputs,
+                    name,
+                    run.info.run_id,
+                    "FINISHED",
+                    dict(planned.parameters),
+                    metrics,
+                    {},
+                    run.data.tags.get("mlops.output"),
+                    0.0,
+                    outputs=outputs,
                 )
                 self.result.reused[name] = run.info.run_id
                 return True
@@ -242,7 +261,14 @@ class _Scheduler:
     def _not_run(self, name: str, deps: list[str]) -> None:
         failed = [d for d in deps if not self.result.steps[d].ok]
         self.result.steps[name] = StepResult(
-            name, None, NOT_RUN, dict(self.pipeline.steps[name].parameters), {}, {}, None, 0.0,
+            name,
+            None,
+            NOT_RUN,
+            dict(self.pipeline.steps[name].parameters),
+            {},
+            {},
+            None,
+            0.0,
             error={"message": f"not run: upstream step {', '.join(failed)} did not succeed"},
         )
 

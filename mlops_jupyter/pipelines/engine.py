@@ -114,7 +114,9 @@ def _prelude_hook(client, code: str):
         reply = await client.kc.execute(code, silent=True, store_history=False, reply=True, timeout=30)
         if reply["content"].get("status") != "ok":
             content = reply["content"]
-            raise RuntimeError(f"could not prepare the kernel: {content.get('ename')}: {content.get('evalue')}")
+            raise RuntimeError(
+                f"could not prepare the kernel: {content.get('ename')}: {content.get('evalue')}"
+            )
 
     return run
 

@@ -63,13 +63,21 @@ class LocalExecutor(Executor):
         kernels: str = "spawn",
         preload: tuple[str, ...] = (),
         kernel_name: str = "python3",
+        expected_steps: int | None = None,
     ):
+        """``expected_steps`` known (a sweep, a DAG): start exactly the kernels they need.
+        Unknown (a scheduler): keep ``workers`` kernels started ahead of need, always."""
         from .kernels import KernelPool
 
         # Twice the cores by default: a small notebook's kernel waits on messages as much as it computes.
         self.workers = max(1, workers or 2 * (os.cpu_count() or 1))
         self.kernels = kernels
-        self.pool = KernelPool(self.workers, mode=kernels, preload=preload, kernel_name=kernel_name)
+        self._exact = expected_steps is not None
+        self._queued = 0  # submitted, not yet holding a kernel
+        self._queue_lock = threading.Lock()
+        self.pool = KernelPool(
+            self.workers, mode=kernels, preload=preload, kernel_name=kernel_name, prestart=expected_steps
+        )
         self._runners = ThreadPoolExecutor(self.workers, thread_name_prefix="mlops-step")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-record")
         self._cancelled = threading.Event()
@@ -77,8 +85,16 @@ class LocalExecutor(Executor):
 
     def submit(self, step: Step) -> Future:
         outer: Future = Future()
+        if self._exact and self._pooled(step):
+            with self._queue_lock:
+                self._queued += 1
+                queued = self._queued
+            self.pool.ensure(min(queued, self.workers))
         self._runners.submit(self._run, step, outer)
         return outer
+
+    def _pooled(self, step: Step) -> bool:
+        return (step.kernel_name or "python3") == self.pool.kernel_name
 
     def kill(self, step: Step) -> bool:
         """Kill the kernel running ``step`` (a job past its timeout); the step ends FAILED at once."""
@@ -91,7 +107,9 @@ class LocalExecutor(Executor):
     def _run(self, step: Step, outer: Future) -> None:
         try:
             if self._cancelled.is_set():
-                execution = Execution("KILLED", _now(), _now(), None, {"message": "cancelled before it started"})
+                execution = Execution(
+                    "KILLED", _now(), _now(), None, {"message": "cancelled before it started"}
+                )
             else:
                 execution = self._execute(step)
             self._writer.submit(self._record, step, execution, outer)
@@ -100,10 +118,23 @@ class LocalExecutor(Executor):
 
     def _execute(self, step: Step) -> Execution:
         try:
-            km = self.pool.acquire() if (step.kernel_name or "python3") == self.pool.kernel_name else None
+            km = None
+            if self._pooled(step):
+                km = self.pool.acquire(replace=not self._exact)
+                if self._exact:
+                    with self._queue_lock:
+                        self._queued -= 1
+                        waiting = self._queued
+                    # One kernel per step still queued, up to one per worker: none left over.
+                    self.pool.ensure(min(waiting, self.workers))
         except Exception as exc:  # noqa: BLE001 - the run is recorded FAILED with the reason
-            return Execution("FAILED", _now(), _now(), None,
-                             {"message": str(exc), "ename": type(exc).__name__, "evalue": str(exc)})
+            return Execution(
+                "FAILED",
+                _now(),
+                _now(),
+                None,
+                {"message": str(exc), "ename": type(exc).__name__, "evalue": str(exc)},
+            )
         if km is not None:
             self._kernels[id(step)] = km
         try:
@@ -211,10 +242,14 @@ def make_executor(
     address: str | None = None,
     kernels: str = "auto",
     preload: tuple[str, ...] = (),
-    expected_steps: int = 1,
+    expected_steps: int | None = None,
     kernel_name: str = "python3",
 ) -> Executor:
-    """The executor called ``name`` (default: dask when an address is configured, else local)."""
+    """The executor called ``name`` (default: dask when an address is configured, else local).
+
+    ``expected_steps``: how many steps will be submitted, when known (None: a long-lived
+    executor that keeps kernels warm).
+    """
     address = address or config.dask_address()
     name = (name or ("dask" if address else "local")).lower()
     if name not in EXECUTORS:
@@ -230,8 +265,12 @@ def make_executor(
         raise BadInput(f"unknown kernel start mode {kernels!r}", "Use auto, spawn or fork.")
     if kernels == "auto":
         # A zygote costs one kernel start of its own: worth it from a few runs on.
-        kernels = "fork" if expected_steps >= 3 and _forkable(kernel_name) else "spawn"
-    return LocalExecutor(workers, kernels=kernels, preload=preload, kernel_name=kernel_name)
+        kernels = (
+            "fork" if (expected_steps is None or expected_steps >= 3) and _forkable(kernel_name) else "spawn"
+        )
+    return LocalExecutor(
+        workers, kernels=kernels, preload=preload, kernel_name=kernel_name, expected_steps=expected_steps
+    )
 
 
 def _forkable(kernel_name: str) -> bool:

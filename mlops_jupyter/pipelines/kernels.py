@@ -108,6 +108,7 @@ class KernelPool:
         preload: tuple[str, ...] = (),
         kernel_name: str = "python3",
         env: dict[str, str] | None = None,
+        prestart: int | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -127,22 +128,29 @@ class KernelPool:
         self._thread.start()
         self.zygote = Zygote(preload, self.env) if mode == "fork" else None
         self._fork_ok: asyncio.Task | None = None
-        for _ in range(self.size):
+        for _ in range(self.size if prestart is None else min(prestart, self.size)):
             self._start_one()
 
     # -- public ------------------------------------------------------------------------
 
-    def acquire(self, timeout: float = 120) -> AsyncKernelManager:
-        """A started kernel that nobody has used; its replacement starts now."""
+    def acquire(self, timeout: float = 120, replace: bool = True) -> AsyncKernelManager:
+        """A started kernel that nobody has used; with ``replace``, its replacement starts now."""
         try:
             found = self._ready.get(timeout=timeout)
         except queue.Empty:
             raise Unavailable(f"no kernel started within {timeout:.0f} s") from None
         if isinstance(found, BaseException):
             raise Unavailable(f"a kernel could not be started: {found}") from found
-        if not self._closed:
+        if replace and not self._closed:
             self._start_one()
         return found
+
+    def ensure(self, needed: int) -> None:
+        """Start kernels until ``needed`` are ready or starting (a caller that knows its queue)."""
+        with self._lock:
+            missing = needed - self._ready.qsize() - len(self._starting)
+        for _ in range(max(0, missing)):
+            self._start_one()
 
     def release(self, km: AsyncKernelManager, wait: bool = False) -> None:
         """Kill a used kernel (in the background unless ``wait``)."""

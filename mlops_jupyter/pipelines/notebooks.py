@@ -86,7 +86,11 @@ def imported_modules(nb: dict) -> tuple[str, ...]:
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
-        text = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        text = (
+            "".join(cell.get("source", ""))
+            if isinstance(cell.get("source"), list)
+            else cell.get("source", "")
+        )
         # IPython magics and shell lines are not Python: drop them before parsing.
         code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
         try:
@@ -100,8 +104,12 @@ def imported_modules(nb: dict) -> tuple[str, ...]:
                 names.append(node.module)
     seen = []
     for name in names:
-        if name not in seen and name.split(".")[0] not in NOT_PRELOADED and name not in NOT_PRELOADED \
-                and _installed(name):
+        if (
+            name not in seen
+            and name.split(".")[0] not in NOT_PRELOADED
+            and name not in NOT_PRELOADED
+            and _installed(name)
+        ):
             seen.append(name)
     return tuple(seen[:MAX_PRELOAD])
 

@@ -73,9 +73,7 @@ class RunFactory:
             tags["mlflow.parentRunId"] = parent
         if params:
             tags["mlops.parameters"] = json.dumps(params, default=str)[:8000]
-        run = _retry(
-            self.client.create_run, self.experiment_id, start_time=_now(), tags=tags, run_name=name
-        )
+        run = _retry(self.client.create_run, self.experiment_id, start_time=_now(), tags=tags, run_name=name)
         with self._lock:
             self.created.append(run.info.run_id)
             self.artifact_uris[run.info.run_id] = run.info.artifact_uri
@@ -102,7 +100,9 @@ class RunFactory:
         return ended
 
 
-def write_step(step: Step, execution: Execution, killed: bool = False, keep_killed: bool = False) -> StepResult:
+def write_step(
+    step: Step, execution: Execution, killed: bool = False, keep_killed: bool = False
+) -> StepResult:
     """Replay the journal, check requirements and outputs, log the notebook, end the run."""
     status = "KILLED" if killed and execution.status != "FINISHED" else execution.status
     error = execution.error
@@ -114,8 +114,11 @@ def write_step(step: Step, execution: Execution, killed: bool = False, keep_kill
         check_values[requirement.check_name] = seen
         if not passed and status == "FINISHED":
             status = "FAILED"
-            error = {"message": f"requirement {requirement} not met: {seen}", "ename": "RequirementFailed",
-                     "evalue": seen}
+            error = {
+                "message": f"requirement {requirement} not met: {seen}",
+                "ename": "RequirementFailed",
+                "evalue": seen,
+            }
     missing = [name for name, path in step.outputs.items() if not Path(path).exists()]
     if missing and status == "FINISHED":
         status = "FAILED"
@@ -140,7 +143,10 @@ def write_step(step: Step, execution: Execution, killed: bool = False, keep_kill
     )
     if step.run_id:
         try:
-            if keep_killed and store.client(config.tracking_uri()).get_run(step.run_id).info.status == "KILLED":
+            if (
+                keep_killed
+                and store.client(config.tracking_uri()).get_run(step.run_id).info.status == "KILLED"
+            ):
                 result.status = "KILLED"
             _write(step, execution, result, events, check_values)
         except Exception as exc:  # noqa: BLE001 - the result stands; say tracking failed
@@ -208,8 +214,12 @@ def _write(step: Step, execution: Execution, result: StepResult, events: list[di
         if result.error.get("cell_index") is not None:
             tags["mlops.error.cell"] = str(result.error["cell_index"])
 
-    batch = {"run": run_id, "params": {k: param_value(v) for k, v in step.parameters.items()},
-             "metrics": [], "tags": {}}
+    batch = {
+        "run": run_id,
+        "params": {k: param_value(v) for k, v in step.parameters.items()},
+        "metrics": [],
+        "tags": {},
+    }
     rest = []
     for event in events:
         if event.get("run") != run_id or event["op"] not in ("params", "metrics", "tags"):

@@ -50,7 +50,7 @@ def parse(text: str) -> Requirement:
     if not match:
         raise BadInput(
             f"cannot read the requirement {text!r}",
-            "Write METRIC OP NUMBER with OP one of >=, >, <=, <, ==, != (e.g. \"auc>=0.9\").",
+            'Write METRIC OP NUMBER with OP one of >=, >, <=, <, ==, != (e.g. "auc>=0.9").',
         )
     metric, op, number = match.groups()
     try:

@@ -71,12 +71,14 @@ def run(
     typed = nb.typed(merged_parameters(param_file, parameters))
     check_timeout(cell_timeout)
     with make_executor(
-        executor, workers=1, address=address, kernels=kernels, kernel_name=nb.kernel_name
+        executor, workers=1, address=address, kernels=kernels, kernel_name=nb.kernel_name, expected_steps=1
     ) as ex:
         factory = _factory(experiment)
         tags = {**factory.context(nb.path, nb.source), "mlops.kind": "pipeline", "mlops.executor": ex.name}
         run_id = factory.create(name or nb.stem, tags, params=typed)
-        step = nb.step(name or nb.display, typed, run_id, output_dir(run_id), factory, cell_timeout=cell_timeout)
+        step = nb.step(
+            name or nb.display, typed, run_id, output_dir(run_id), factory, cell_timeout=cell_timeout
+        )
         (result,) = wait_all(ex, [step], factory, progress=bool(progress), label=nb.stem)
     return result.raise_for_status() if raise_on_error else result
 
@@ -131,8 +133,13 @@ def sweep(
             context = factory.context(nb.path, nb.source)
             parent = factory.create(
                 name or f"sweep {nb.stem}",
-                {**context, "mlops.kind": "sweep", "mlops.executor": ex.name,
-                 "mlops.sweep.size": str(len(typed_points)), "mlops.sweep.keys": ",".join(swept)},
+                {
+                    **context,
+                    "mlops.kind": "sweep",
+                    "mlops.executor": ex.name,
+                    "mlops.sweep.size": str(len(typed_points)),
+                    "mlops.sweep.keys": ",".join(swept),
+                },
                 params=nb.typed(base),
             )
 
@@ -146,17 +153,31 @@ def sweep(
                     run_id = factory.create(label, tags, parent=parent, params=point)
                 yield nb.step(label, point, run_id, output_dir(run_id), factory, cell_timeout=cell_timeout)
 
-        results = wait_all(ex, steps(), factory, progress=progress, label=f"sweep {nb.stem}",
-                           total=len(typed_points), parent=parent)
+        results = wait_all(
+            ex,
+            steps(),
+            factory,
+            progress=progress,
+            label=f"sweep {nb.stem}",
+            total=len(typed_points),
+            parent=parent,
+        )
         if factory:
             failed = sum(not r.ok for r in results)
-            factory.finish(parent, "FINISHED" if not failed else "FAILED", {"mlops.sweep.failed": str(failed)})
+            factory.finish(
+                parent, "FINISHED" if not failed else "FAILED", {"mlops.sweep.failed": str(failed)}
+            )
     rows = []
     for result in results:
         row = {key: result.parameters.get(key) for key in swept}
-        row |= {"status": result.status, **result.metrics, "duration_s": result.duration_s,
-                "run_id": result.run_id, "output": result.output_path,
-                "error": (result.error or {}).get("message")}
+        row |= {
+            "status": result.status,
+            **result.metrics,
+            "duration_s": result.duration_s,
+            "run_id": result.run_id,
+            "output": result.output_path,
+            "error": (result.error or {}).get("message"),
+        }
         rows.append(row)
     table = pd.DataFrame(rows)
     table.attrs["parent_run_id"] = parent
@@ -178,8 +199,13 @@ def wait_all(
     from tqdm.auto import tqdm
 
     futures = []
-    bar = tqdm(total=total, desc=label, unit="run", disable=not progress if progress is not None else None,
-               leave=True)
+    bar = tqdm(
+        total=total,
+        desc=label,
+        unit="run",
+        disable=not progress if progress is not None else None,
+        leave=True,
+    )
     try:
         for step in steps:
             futures.append(ex.submit(step))
@@ -218,7 +244,9 @@ def merged_parameters(param_file, parameters: dict[str, Any] | None) -> dict[str
     return {**values, **(parameters or {})}
 
 
-def expand(grid: dict[str, Iterable[Any]] | None, points: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def expand(
+    grid: dict[str, Iterable[Any]] | None, points: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
     """Every combination of the grid, then the explicit points, in order."""
     result: list[dict[str, Any]] = []
     if grid:
@@ -228,15 +256,21 @@ def expand(grid: dict[str, Iterable[Any]] | None, points: list[dict[str, Any]] |
             options = grid[key]
             options = [options] if isinstance(options, (str, bytes)) else list(options)
             if not options:
-                raise BadInput(f"the sweep of {key!r} has no values", "Give at least one value per swept name.")
+                raise BadInput(
+                    f"the sweep of {key!r} has no values", "Give at least one value per swept name."
+                )
             values.append(options)
         result.extend(dict(zip(keys, combo)) for combo in itertools.product(*values))
     for point in points or []:
         if not isinstance(point, dict):
-            raise BadInput(f"a sweep point must be a mapping of parameters, got {point!r}", "e.g. {max_depth: 4}")
+            raise BadInput(
+                f"a sweep point must be a mapping of parameters, got {point!r}", "e.g. {max_depth: 4}"
+            )
         result.append(dict(point))
     if not result:
-        raise BadInput("nothing to sweep", "Give a grid (--sweep name=v1,v2) or a list of points (--points FILE).")
+        raise BadInput(
+            "nothing to sweep", "Give a grid (--sweep name=v1,v2) or a list of points (--points FILE)."
+        )
     return result
 
 
@@ -245,7 +279,9 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
     name, sep, values = text.partition("=")
     name = name.strip()
     if not sep or not name.isidentifier():
-        raise BadInput(f"cannot read --sweep {text!r}", "Write --sweep NAME=V1,V2,... e.g. --sweep max_depth=2,4,8")
+        raise BadInput(
+            f"cannot read --sweep {text!r}", "Write --sweep NAME=V1,V2,... e.g. --sweep max_depth=2,4,8"
+        )
     values = values.strip()
     if values.startswith("["):
         import yaml
@@ -255,7 +291,9 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
         except yaml.YAMLError:
             items = None
         if not isinstance(items, list):
-            raise BadInput(f"cannot read the values of --sweep {text!r}", "A bracketed list must be a YAML/JSON list.")
+            raise BadInput(
+                f"cannot read the values of --sweep {text!r}", "A bracketed list must be a YAML/JSON list."
+            )
         return name, [item if isinstance(item, str) else json.dumps(item) for item in items]
     items = [v.strip() for v in values.split(",")]
     if not values or any(not v for v in items):
@@ -268,13 +306,17 @@ def load_points(path: str | Path) -> list[dict[str, Any]]:
 
     path = Path(path)
     if not path.is_file():
-        raise BadInput(f"points file not found: {path}", "Give a YAML file holding a list of parameter mappings.")
+        raise BadInput(
+            f"points file not found: {path}", "Give a YAML file holding a list of parameter mappings."
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise BadInput(f"{path} is not valid YAML: {exc}", "Give a YAML list of mappings.") from None
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
-        raise BadInput(f"{path} must hold a list of parameter mappings", "e.g. - {max_depth: 2}\n- {max_depth: 4}")
+        raise BadInput(
+            f"{path} must hold a list of parameter mappings", "e.g. - {max_depth: 2}\n- {max_depth: 4}"
+        )
     return data
 
 

@@ -94,7 +94,9 @@ class Pipeline:
         by_step = _split_overrides(overrides or {}, spec)
         for name, step in spec.steps.items():
             if not _STEP_NAME.match(name):
-                raise BadInput(f"{path}: invalid step name {name!r}", "Step names use letters, digits, _ and -.")
+                raise BadInput(
+                    f"{path}: invalid step name {name!r}", "Step names use letters, digits, _ and -."
+                )
             notebook_path = (path.parent / step.notebook).resolve()
             try:
                 notebook = Notebook.load(notebook_path)
@@ -104,14 +106,18 @@ class Pipeline:
                 requirements.parse(requirement)
             clash = set(step.inputs) & set(step.outputs)
             if clash:
-                raise BadInput(f"{path}: step {name!r} uses {', '.join(clash)} as both input and output", None)
+                raise BadInput(
+                    f"{path}: step {name!r} uses {', '.join(clash)} as both input and output", None
+                )
             values = {**step.parameters, **by_step.get(name, {})}
             # Inputs and outputs are parameters too: check their names now, with placeholder paths.
             paths = dict.fromkeys([*step.inputs, *step.outputs], "/path")
             typed = notebook.typed({**values, **paths})
             for key in paths:
                 typed.pop(key)
-            depends = list(dict.fromkeys([*step.depends_on, *(ref.split(".")[0] for ref in step.inputs.values())]))
+            depends = list(
+                dict.fromkeys([*step.depends_on, *(ref.split(".")[0] for ref in step.inputs.values())])
+            )
             steps[name] = PlannedStep(name, step, notebook, typed, depends)
         _check_references(path, spec, steps)
         order = _topological(path, steps)
@@ -128,7 +134,9 @@ def _read(path: Path) -> PipelineSpec:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not valid YAML: {exc}", None) from None
     if not isinstance(data, dict):
-        raise BadInput(f"{path} must be a mapping with a `steps:` key", "See `mlops run --help` for the format.")
+        raise BadInput(
+            f"{path} must be a mapping with a `steps:` key", "See `mlops run --help` for the format."
+        )
     try:
         return PipelineSpec.model_validate(data)
     except ValidationError as exc:
@@ -172,7 +180,9 @@ def _check_references(path: Path, spec: PipelineSpec, steps: dict[str, PlannedSt
     for name, planned in steps.items():
         for dep in planned.spec.depends_on:
             if dep not in steps:
-                raise BadInput(f"{path}: step {name!r} depends on unknown step {dep!r}", f"Steps: {', '.join(steps)}.")
+                raise BadInput(
+                    f"{path}: step {name!r} depends on unknown step {dep!r}", f"Steps: {', '.join(steps)}."
+                )
         for param, ref in planned.spec.inputs.items():
             upstream, dot, output = ref.partition(".")
             if not dot or upstream not in steps:
@@ -197,8 +207,10 @@ def _topological(path: Path, steps: dict[str, PlannedStep]) -> list[str]:
         if state.get(name) == "done":
             return
         if state.get(name) == "visiting":
-            cycle = trail[trail.index(name):] + [name]
-            raise BadInput(f"{path}: the steps form a cycle: {' -> '.join(cycle)}", "A pipeline must be acyclic.")
+            cycle = trail[trail.index(name) :] + [name]
+            raise BadInput(
+                f"{path}: the steps form a cycle: {' -> '.join(cycle)}", "A pipeline must be acyclic."
+            )
         state[name] = "visiting"
         for dep in steps[name].depends_on:
             visit(dep, trail + [name])

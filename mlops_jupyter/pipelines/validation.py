@@ -73,17 +73,26 @@ def validate(
     check_timeout(cell_timeout)
     user = config.current_user()
     role = roles.require(user, action="validate")  # a viewer is refused before anything runs
-    with make_executor(executor, workers=1, address=address, kernels="spawn", kernel_name=nb.kernel_name) as ex:
+    with make_executor(
+        executor, workers=1, address=address, kernels="spawn", kernel_name=nb.kernel_name, expected_steps=1
+    ) as ex:
         from .recording import RunFactory
 
         factory = RunFactory(experiment or config.default_experiment())
         context = factory.context(nb.path, nb.source)
         run_id = factory.create(
-            f"validate {nb.stem}", {**context, "mlops.kind": "validation", "mlops.executor": ex.name}, params=typed
+            f"validate {nb.stem}",
+            {**context, "mlops.kind": "validation", "mlops.executor": ex.name},
+            params=typed,
         )
         step = nb.step(
-            nb.display, typed, run_id, output_dir(run_id), factory,
-            cell_timeout=cell_timeout, requires=[str(r) for r in required],
+            nb.display,
+            typed,
+            run_id,
+            output_dir(run_id),
+            factory,
+            cell_timeout=cell_timeout,
+            requires=[str(r) for r in required],
         )
         (result,) = wait_all(ex, [step], factory, progress=progress, label=f"validate {nb.stem}")
 
@@ -149,8 +158,13 @@ def _store_once(notebook, version, run_id, user, role, passed, parameters, check
             role,
             "validate",
             f"notebook:{notebook}@{short(version)}",
-            after={"validation": row.id, "passed": passed, "run_id": run_id, "version": version,
-                   "checks": {c["name"]: c["passed"] for c in checks}},
+            after={
+                "validation": row.id,
+                "passed": passed,
+                "run_id": run_id,
+                "version": version,
+                "checks": {c["name"]: c["passed"] for c in checks},
+            },
             reason=error,
             session=s,
         )
@@ -181,7 +195,10 @@ def _record(row) -> ValidationRecord:
 
 
 def list_validations(
-    notebook: str | Path | None = None, *, version: str | None = None, passed: bool | None = None,
+    notebook: str | Path | None = None,
+    *,
+    version: str | None = None,
+    passed: bool | None = None,
     limit: int = 100,
 ) -> list[ValidationRecord]:
     """Validations, newest first, optionally of one notebook (and version prefix)."""
@@ -211,12 +228,21 @@ def validations(notebook: str | Path | None = None, limit: int = 100):
 
     rows = []
     for v in list_validations(notebook, limit=limit):
-        rows.append({
-            "id": v.id, "notebook": v.notebook, "version": v.short_version, "passed": v.passed,
-            "user": v.user, "created_at": v.created_at, "run_id": v.run_id,
-            "checks": ", ".join(f"{c['name']}={'ok' if c['passed'] else 'FAILED'}" for c in v.checks),
-            "parameters": json.dumps(v.parameters), "error": v.error, "snapshot_uri": v.snapshot_uri,
-        })
+        rows.append(
+            {
+                "id": v.id,
+                "notebook": v.notebook,
+                "version": v.short_version,
+                "passed": v.passed,
+                "user": v.user,
+                "created_at": v.created_at,
+                "run_id": v.run_id,
+                "checks": ", ".join(f"{c['name']}={'ok' if c['passed'] else 'FAILED'}" for c in v.checks),
+                "parameters": json.dumps(v.parameters),
+                "error": v.error,
+                "snapshot_uri": v.snapshot_uri,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -251,7 +277,7 @@ def materialize(validation: int | ValidationRecord, dest: str | Path) -> Path:
         raise NotFound(f"validation {record.id} has no snapshot", None)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    run_id, _, artifact = record.snapshot_uri[len("runs:/"):].partition("/")
+    run_id, _, artifact = record.snapshot_uri[len("runs:/") :].partition("/")
     local = Path(store.client().download_artifacts(run_id, artifact, str(dest)))
     found = version_of(json.loads(local.read_text(encoding="utf-8")))
     if found != record.version:

@@ -36,7 +36,9 @@ mlops.check("x_positive", x > 0, value=x)
 """
 
 
-def make_notebook(path: Path, cells: list[str], parameters: str | None = None, markdown: str | None = "# test") -> Path:
+def make_notebook(
+    path: Path, cells: list[str], parameters: str | None = None, markdown: str | None = "# test"
+) -> Path:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -73,7 +75,9 @@ def typed_notebook(notebook) -> Path:
     return notebook("typed.ipynb", [TYPED_BODY], TYPED_PARAMETERS)
 
 
-def mlops_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+def mlops_cli(
+    *args: str, cwd: Path, env: dict | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess:
     """The real `mlops` command in a child process (exit codes, stderr, signals as a user sees them)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

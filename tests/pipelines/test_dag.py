@@ -42,7 +42,11 @@ steps:
 @pytest.fixture
 def toy(notebook, project):
     notebook("write.ipynb", [WRITE], 'text = "x"\npause = 0.0\nout_path = "out.txt"')
-    notebook("read.ipynb", ["import time\ntime.sleep(pause)", READ], 'in_path = "in.txt"\nfail = False\npause = 0.0')
+    notebook(
+        "read.ipynb",
+        ["import time\ntime.sleep(pause)", READ],
+        'in_path = "in.txt"\nfail = False\npause = 0.0',
+    )
     (project / "pipeline.yaml").write_text(PIPELINE)
     return project / "pipeline.yaml"
 
@@ -66,14 +70,21 @@ def test_steps_get_upstream_outputs_as_paths_and_independent_steps_run_in_parall
     parent = client.get_run(result.parent_run_id)
     assert parent.data.tags["mlops.kind"] == "pipeline-dag" and parent.info.status == "FINISHED"
     children = runs_of(client, filter_string=f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
-    assert sorted(r.data.tags["mlops.pipeline.step"] for r in children) == ["final", "left", "right", "source"]
+    assert sorted(r.data.tags["mlops.pipeline.step"] for r in children) == [
+        "final",
+        "left",
+        "right",
+        "source",
+    ]
     # The declared output is kept as an artifact of the step that wrote it.
     assert [a.path for a in client.list_artifacts(result.steps["source"].run_id, "outputs/out_path")] == [
         "outputs/out_path/source.txt"
     ]
 
 
-def test_a_failing_step_stops_only_its_dependents_and_resume_reruns_only_what_changed(toy, project, client, capsys):
+def test_a_failing_step_stops_only_its_dependents_and_resume_reruns_only_what_changed(
+    toy, project, client, capsys
+):
     with pytest.raises(SystemExit) as info:
         main(["run", str(toy), "-p", "left.fail", "true", "-p", "left.pause", "0", "-p", "right.pause", "0"])
     assert info.value.code == 1
@@ -92,9 +103,10 @@ def test_a_failing_step_stops_only_its_dependents_and_resume_reruns_only_what_ch
     # Fixed: with --resume the successes stand, the failed step and its dependent run.
     again = mlops.run(toy, {"left.pause": 0, "right.pause": 0}, resume=True, progress=False)
     assert again.ok and set(again.reused) == {"source", "right"}
-    assert again.steps["source"].run_id == [
-        r for r in runs_of(client) if r.data.tags.get("mlops.pipeline.step") == "source"
-    ][-1].info.run_id
+    assert (
+        again.steps["source"].run_id
+        == [r for r in runs_of(client) if r.data.tags.get("mlops.pipeline.step") == "source"][-1].info.run_id
+    )
 
     # Nothing changed: everything is reused and no new step run is made.
     before = len(runs_of(client))
@@ -103,8 +115,9 @@ def test_a_failing_step_stops_only_its_dependents_and_resume_reruns_only_what_ch
     assert len(runs_of(client)) == before + 1  # only the pipeline's own run
 
     # A new parameter upstream changes the output's content: everything downstream re-runs.
-    fourth = mlops.run(toy, {"source.text": "hello world", "left.pause": 0, "right.pause": 0}, resume=True,
-                       progress=False)
+    fourth = mlops.run(
+        toy, {"source.text": "hello world", "left.pause": 0, "right.pause": 0}, resume=True, progress=False
+    )
     assert fourth.reused == {}
     assert fourth.steps["final"].metrics == {"length": 11.0}
 
@@ -113,8 +126,9 @@ def test_a_failing_step_stops_only_its_dependents_and_resume_reruns_only_what_ch
     nb = json.loads((project / "read.ipynb").read_text())
     nb["cells"][-1]["source"] += "\nmlops.log_metric('edited', 1)"
     (project / "read.ipynb").write_text(json.dumps(nb))
-    fifth = mlops.run(toy, {"source.text": "hello world", "left.pause": 0, "right.pause": 0}, resume=True,
-                      progress=False)
+    fifth = mlops.run(
+        toy, {"source.text": "hello world", "left.pause": 0, "right.pause": 0}, resume=True, progress=False
+    )
     assert set(fifth.reused) == {"source"}
     assert fifth.steps["final"].metrics == {"length": 11.0, "edited": 1.0}
 
@@ -133,15 +147,30 @@ def test_the_example_pipeline_runs(project, client):
 @pytest.mark.parametrize(
     "spec, error, message",
     [
-        ("steps:\n  a: {notebook: read.ipynb, depends_on: [b]}\n  b: {notebook: read.ipynb, depends_on: [a]}\n",
-         BadInput, "the steps form a cycle: a -> b -> a"),
+        (
+            "steps:\n  a: {notebook: read.ipynb, depends_on: [b]}\n  b: {notebook: read.ipynb, depends_on: [a]}\n",
+            BadInput,
+            "the steps form a cycle: a -> b -> a",
+        ),
         ("steps:\n  a: {notebook: nowhere.ipynb}\n", NotFound, "step 'a': notebook not found"),
         ("steps:\n  a: {notebook: read.ipynb, dependz: [b]}\n", BadInput, "unknown key 'steps.a.dependz'"),
         ("stepz: {}\n", BadInput, "unknown key 'stepz'"),
-        ("steps:\n  a: {notebook: read.ipynb, inputs: {in_path: b.out}}\n", BadInput, "names no step's output"),
-        ("steps:\n  a: {notebook: read.ipynb, parameters: {depth: 3}}\n", BadInput, "has no parameter 'depth'"),
+        (
+            "steps:\n  a: {notebook: read.ipynb, inputs: {in_path: b.out}}\n",
+            BadInput,
+            "names no step's output",
+        ),
+        (
+            "steps:\n  a: {notebook: read.ipynb, parameters: {depth: 3}}\n",
+            BadInput,
+            "has no parameter 'depth'",
+        ),
         ("steps:\n  a: {notebook: read.ipynb, depends_on: [zz]}\n", BadInput, "depends on unknown step 'zz'"),
-        ("steps:\n  a: {notebook: read.ipynb, require: ['auc ~ 3']}\n", BadInput, "cannot read the requirement"),
+        (
+            "steps:\n  a: {notebook: read.ipynb, require: ['auc ~ 3']}\n",
+            BadInput,
+            "cannot read the requirement",
+        ),
         ("steps: [1, 2\n", BadInput, "is not valid YAML"),
     ],
 )

@@ -42,7 +42,9 @@ def test_a_sweep_on_dask_workers_lands_in_the_same_store(cluster, notebook, clie
     assert all(client.list_artifacts(r.info.run_id, "notebook") for r in children)
 
 
-def test_the_cli_uses_the_configured_scheduler_and_reports_a_failing_cell(cluster, notebook, project, fresh_state):
+def test_the_cli_uses_the_configured_scheduler_and_reports_a_failing_cell(
+    cluster, notebook, project, fresh_state
+):
     address, _ = cluster
     notebook("who.ipynb", [WHO], "i = 0")
 

@@ -15,7 +15,9 @@ def _run(km, code: str) -> str:
     try:
         kc.wait_for_ready(60)
         out = []
-        kc.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        kc.execute_interactive(
+            code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", ""))
+        )
         return "".join(out).strip()
     finally:
         kc.stop_channels()
@@ -47,7 +49,9 @@ def test_forked_kernels_are_killed_with_their_process_group(tmp_path):
 
 
 def test_a_preload_that_starts_a_thread_makes_the_pool_spawn_instead(tmp_path, caplog):
-    (tmp_path / "threaded_lib.py").write_text("import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n")
+    (tmp_path / "threaded_lib.py").write_text(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
     with KernelPool(1, mode="fork", preload=("threaded_lib",), env=env) as pool:
         km = pool.acquire()

@@ -52,7 +52,7 @@ def test_an_unknown_name_lists_the_accepted_parameters_and_defaults(typed_notebo
         nb.typed({"max_depth": 3})
     assert "has no parameter 'max_depth'" in info.value.message
     assert "x: int = 1" in info.value.detail
-    assert "name: str = \"a\"" in info.value.detail
+    assert 'name: str = "a"' in info.value.detail
     assert "options: dict" in info.value.detail
 
 
@@ -85,7 +85,13 @@ def test_sweep_grids_expand_in_order_and_accept_bracketed_lists():
     assert runner.parse_sweep("max_depth=2,4,8") == ("max_depth", ["2", "4", "8"])
     assert runner.parse_sweep("layers=[[1, 2], [3]]") == ("layers", ["[1, 2]", "[3]"])
     points = runner.expand({"a": [1, 2], "b": ["x", "y"]}, [{"a": 9}])
-    assert points == [{"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"}, {"a": 9}]
+    assert points == [
+        {"a": 1, "b": "x"},
+        {"a": 1, "b": "y"},
+        {"a": 2, "b": "x"},
+        {"a": 2, "b": "y"},
+        {"a": 9},
+    ]
     with pytest.raises(BadInput, match="cannot read --sweep"):
         runner.parse_sweep("max_depth")
     with pytest.raises(BadInput, match="nothing to sweep"):
@@ -103,8 +109,14 @@ def test_bad_sweep_input_writes_nothing(typed_notebook, client):
 def test_installed_imports_are_found_for_preloading():
     nb = {
         "cells": [
-            {"cell_type": "code", "source": "%load_ext mlops_jupyter\nimport pandas as pd\nfrom sklearn.ensemble import X"},
-            {"cell_type": "code", "source": "import json, mymodule_that_is_not_installed\nfrom . import local"},
+            {
+                "cell_type": "code",
+                "source": "%load_ext mlops_jupyter\nimport pandas as pd\nfrom sklearn.ensemble import X",
+            },
+            {
+                "cell_type": "code",
+                "source": "import json, mymodule_that_is_not_installed\nfrom . import local",
+            },
             {"cell_type": "markdown", "source": "import numpy"},
         ]
     }

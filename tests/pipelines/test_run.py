@@ -20,10 +20,19 @@ def test_a_run_is_one_tracked_mlflow_run_with_typed_parameters(typed_notebook, c
     run = client.get_run(result.run_id)
     assert run.info.status == "FINISHED"
     assert run.data.params == {"x": "7", "layers": "[5, 6]", "options": '{"depth": 3}'}
-    assert json.loads(run.data.tags["mlops.parameters"]) == {"x": 7, "layers": [5, 6], "options": {"depth": 3}}
+    assert json.loads(run.data.tags["mlops.parameters"]) == {
+        "x": 7,
+        "layers": [5, 6],
+        "options": {"depth": 3},
+    }
     # Ints stay ints inside the kernel.
     assert json.loads(run.data.tags["seen_types"]) == {
-        "x": "int", "ratio": "float", "name": "str", "flag": "bool", "layers": "list", "options": "dict"
+        "x": "int",
+        "ratio": "float",
+        "name": "str",
+        "flag": "bool",
+        "layers": "list",
+        "options": "dict",
     }
     assert run.data.tags["mlops.notebook.path"] == "typed.ipynb"
     assert run.data.tags["mlops.notebook.version"] == file_version(typed_notebook)
@@ -60,7 +69,9 @@ def test_tracked_cells_join_the_step_run_and_nested_ones_become_children(noteboo
 
 
 def test_a_failing_cell_fails_the_run_keeps_the_notebook_and_names_the_cell(notebook, client, capsys):
-    path = notebook("fails.ipynb", ["a = 1", "raise ValueError('bad data at row 7')", "never = True"], "x = 1")
+    path = notebook(
+        "fails.ipynb", ["a = 1", "raise ValueError('bad data at row 7')", "never = True"], "x = 1"
+    )
 
     with pytest.raises(SystemExit) as exit_info:
         main(["run", str(path), "-p", "x", "2"])
@@ -81,7 +92,11 @@ def test_a_failing_cell_fails_the_run_keeps_the_notebook_and_names_the_cell(note
 
 def test_sys_exit_with_an_error_code_fails_and_exit_zero_stops_cleanly(notebook, client):
     bad = notebook("exit3.ipynb", ["import sys\nsys.exit(3)", "never = 1"], "x = 1")
-    good = notebook("exit0.ipynb", ["import mlops_jupyter as mlops\nmlops.log_metric('done', 1)\nimport sys\nsys.exit(0)"], "x = 1")
+    good = notebook(
+        "exit0.ipynb",
+        ["import mlops_jupyter as mlops\nmlops.log_metric('done', 1)\nimport sys\nsys.exit(0)"],
+        "x = 1",
+    )
 
     with pytest.raises(ExecutionFailed) as info:
         mlops.run(bad)
@@ -93,7 +108,11 @@ def test_sys_exit_with_an_error_code_fails_and_exit_zero_stops_cleanly(notebook,
 def test_a_dying_kernel_and_a_cell_timeout_fail_the_run_like_a_cell_error(notebook, client):
     dies = notebook(
         "dies.ipynb",
-        ["import mlops_jupyter as mlops\nmlops.log_metric('before', 1)", "import os\nos._exit(9)", "after = 1"],
+        [
+            "import mlops_jupyter as mlops\nmlops.log_metric('before', 1)",
+            "import os\nos._exit(9)",
+            "after = 1",
+        ],
         "x = 1",
     )
     slow = notebook("slow.ipynb", ["import time\ntime.sleep(60)"], "x = 1")
@@ -113,7 +132,9 @@ def test_a_dying_kernel_and_a_cell_timeout_fail_the_run_like_a_cell_error(notebo
         assert client.get_run(result.run_id).info.status == "FAILED"
 
 
-def test_bad_input_is_one_line_a_nonzero_exit_and_writes_nothing(project, typed_notebook, client, fresh_state):
+def test_bad_input_is_one_line_a_nonzero_exit_and_writes_nothing(
+    project, typed_notebook, client, fresh_state
+):
     (project / "broken.ipynb").write_text("{ nope")
     (project / "plain.ipynb").write_text(typed_notebook.read_text().replace('"parameters"', '"other"'))
     cases = [
@@ -123,8 +144,11 @@ def test_bad_input_is_one_line_a_nonzero_exit_and_writes_nothing(project, typed_
         (["run", "typed.ipynb", "-p", "depth", "2"], 2, "has no parameter 'depth'"),
         (["run", "typed.ipynb", "-p", "x", "two"], 2, "expects an int, got 'two'"),
         (["run", "typed.ipynb", "--executor", "spark"], 2, "unknown executor 'spark'"),
-        (["run", "typed.ipynb", "--executor", "dask", "--address", "tcp://127.0.0.1:9"], 6,
-         "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+        (
+            ["run", "typed.ipynb", "--executor", "dask", "--address", "tcp://127.0.0.1:9"],
+            6,
+            "cannot reach the Dask scheduler at tcp://127.0.0.1:9",
+        ),
     ]
     for args, code, message in cases:
         done = mlops_cli(*args, cwd=project)
@@ -142,12 +166,13 @@ def test_the_cli_prints_the_run_and_its_metrics(typed_notebook, project, fresh_s
     assert "x_times_two=8" in done.stdout and "x_positive=passed" in done.stdout
 
 
-
 def test_a_run_in_a_git_repository_is_tagged_with_the_commit(typed_notebook, project, client):
     import subprocess
 
     def git(*args):
-        return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=project, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     git("init", "-q")
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "start")

@@ -59,10 +59,19 @@ def test_each_point_gets_a_fresh_kernel_even_when_forked(notebook, client):
 
 
 def test_a_failing_point_does_not_stop_the_others_and_the_cli_exits_nonzero(notebook, project, fresh_state):
-    notebook("flaky.ipynb", ["import mlops_jupyter as mlops\nif i == 2: raise RuntimeError('point two')\nmlops.log_metric('ok', i)"], "i = 0")
+    notebook(
+        "flaky.ipynb",
+        [
+            "import mlops_jupyter as mlops\nif i == 2: raise RuntimeError('point two')\nmlops.log_metric('ok', i)"
+        ],
+        "i = 0",
+    )
     done = subprocess.run(
         [sys.executable, "-m", "mlops_jupyter.cli", "run", "flaky.ipynb", "--sweep", "i=1,2,3", "-w", "2"],
-        cwd=project, capture_output=True, text=True, timeout=240,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
 
     assert done.returncode == 1
@@ -89,7 +98,11 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlops_jupyter.cli", "run", "slow.ipynb", "--sweep", "i=1,2,3,4,5", "-w", "2"],
-        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.time() + 120
     while len(list(project.glob("started-*"))) < 2 and time.time() < deadline:
@@ -114,7 +127,9 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     assert len(running) >= 2
     # No kernel or zygote outlives the command.
     time.sleep(1)
-    leftover = subprocess.run(["pgrep", "-f", "mlops-kernels-|mlops-zygote-"], capture_output=True, text=True).stdout
+    leftover = subprocess.run(
+        ["pgrep", "-f", "mlops-kernels-|mlops-zygote-"], capture_output=True, text=True
+    ).stdout
     assert not [pid for pid in leftover.split() if int(pid) != os.getpid()]
 
 
@@ -136,13 +151,30 @@ def test_the_cli_takes_a_param_file_and_a_points_file(typed_notebook, project, f
     (project / "base.yaml").write_text("name: from-file\nratio: 2\n")
     (project / "points.yaml").write_text("- {x: 5}\n- {x: 6, flag: true}\n")
     done = subprocess.run(
-        [sys.executable, "-m", "mlops_jupyter.cli", "run", "typed.ipynb", "--param-file", "base.yaml",
-         "--points", "points.yaml", "--sweep", "x=1"],
-        cwd=project, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "mlops_jupyter.cli",
+            "run",
+            "typed.ipynb",
+            "--param-file",
+            "base.yaml",
+            "--points",
+            "points.yaml",
+            "--sweep",
+            "x=1",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     header, *rows = done.stdout.splitlines()[:4]
     assert header.split()[:3] == ["x", "flag", "status"]
-    assert [row.split()[:3] for row in rows] == [["1", "None", "FINISHED"], ["5", "None", "FINISHED"],
-                                                ["6", "True", "FINISHED"]]
+    assert [row.split()[:3] for row in rows] == [
+        ["1", "None", "FINISHED"],
+        ["5", "None", "FINISHED"],
+        ["6", "True", "FINISHED"],
+    ]
     assert "ratio" in header and all(row.split()[4] == "2.0" for row in rows)

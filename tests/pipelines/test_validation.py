@@ -22,7 +22,9 @@ def model_notebook(notebook):
     return notebook("model.ipynb", [BODY], "quality = 1.5")
 
 
-def test_a_passing_validation_is_recorded_with_checks_audit_and_a_snapshot(model_notebook, client, project, capsys):
+def test_a_passing_validation_is_recorded_with_checks_audit_and_a_snapshot(
+    model_notebook, client, project, capsys
+):
     version = file_version(model_notebook)
     main_args = ["validate", "model.ipynb", "-p", "quality", "1.5", "--require", "auc>=0.9"]
     main(main_args)  # returns normally: exit code 0
