@@ -96,9 +96,11 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
         ["import time, pathlib\npathlib.Path(f'started-{i}').touch()\ntime.sleep(120)"],
         "i = 0",
     )
+    marker = f"MLOPS_TEST_MARKER=ctrl-c-{os.getpid()}-{time.time()}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlops_jupyter.cli", "run", "slow.ipynb", "--sweep", "i=1,2,3,4,5", "-w", "2"],
         cwd=project,
+        env={**os.environ, marker.split("=")[0]: marker.split("=", 1)[1]},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -126,11 +128,29 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     running = [r for r in runs if r.data.tags.get("mlops.output")]
     assert len(running) >= 2
     # No kernel or zygote outlives the command.
-    time.sleep(1)
-    leftover = subprocess.run(
-        ["pgrep", "-f", "mlops-kernels-|mlops-zygote-"], capture_output=True, text=True
-    ).stdout
-    assert not [pid for pid in leftover.split() if int(pid) != os.getpid()]
+    deadline = time.time() + 10
+    while _processes_with(marker) and time.time() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (kernels inherit the command's)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if marker.encode() not in fh.read():
+                    continue
+            with open(f"/proc/{entry}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue  # exited, waiting to be reaped
+        except OSError:
+            continue
+        found.append(int(entry))
+    return found
 
 
 def test_a_sweep_from_inside_a_notebook_returns_a_dataframe(typed_notebook, run_notebook, client):
