@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ipywidgets as W
-import plotly.graph_objects as go
 
 from . import drift_figures as F
+from .slot import FigureSlot
 
 
 class DriftWidget(W.VBox):
@@ -27,7 +27,7 @@ class DriftWidget(W.VBox):
                                  layout=W.Layout(width="360px"))
         self.mode = W.ToggleButtons(options=[("histogram", "histogram"), ("ECDF", "ecdf")], value="histogram",
                                     style={"button_width": "90px"})
-        self.figure = go.FigureWidget(F.column_figure(report[first]))
+        self.slot = FigureSlot(F.column_figure(report[first]))
         for control in (self.sort_by, self.descending):
             control.observe(self._on_sort, names="value")
         self.column.observe(self._on_column, names="value")
@@ -38,7 +38,7 @@ class DriftWidget(W.VBox):
             W.HBox([self.sort_by, self.descending]),
             self.table,
             W.HBox([self.column, self.mode]),
-            self.figure,
+            self.slot,
         ])
         self.add_class("mlops-drift-widget")
 
@@ -61,9 +61,10 @@ class DriftWidget(W.VBox):
     def _on_column(self, _change=None):
         col = self.report[self.column.value]
         self.mode.disabled = col.kind != "numeric"
-        fresh = F.column_figure(col, self.mode.value)
-        with self.figure.batch_update():
-            self.figure.data = []
-            self.figure.add_traces(list(fresh.data))
-            self.figure.layout = fresh.layout
+        self.slot.show(F.column_figure(col, self.mode.value))
         self._render_table()
+
+    @property
+    def figure(self):
+        """The plot of the selected column (a redraw swaps in a new FigureWidget, see .slot)."""
+        return self.slot.figure

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
-import plotly.graph_objects as go
 
 from . import explain_figures as F
+from .slot import FigureSlot
 
 
 class ExplainWidget(W.VBox):
@@ -33,27 +33,24 @@ class ExplainWidget(W.VBox):
                                    description="Colour by", layout=W.Layout(width="300px"))
         self.row = W.BoundedIntText(value=0, min=0, max=exp.n_rows - 1, description="Row #",
                                     layout=W.Layout(width="180px"))
-        self.importance = go.FigureWidget(F.importance_figure(exp, 0))
-        self.beeswarm = go.FigureWidget(F.beeswarm_figure(exp, 0))
-        self.dependence = go.FigureWidget(F.dependence_figure(exp, 0, self.feature.value, self.color_by.value))
-        self.waterfall = go.FigureWidget(F.waterfall_figure(exp, 0, 0))
-        self.beeswarm.data[0].on_click(self._on_point)
-        self.dependence.data[0].on_click(self._on_point)
+        self.slots = {
+            "importance": FigureSlot(self._sized(F.importance_figure(exp, 0))),
+            "beeswarm": FigureSlot(self._sized(F.beeswarm_figure(exp, 0)), on_click=self._on_point),
+            "dependence": FigureSlot(self._sized(F.dependence_figure(exp, 0, self.feature.value, self.color_by.value)),
+                                     on_click=self._on_point),
+            "waterfall": FigureSlot(self._sized(F.waterfall_figure(exp, 0, 0))),
+        }
         self.klass.observe(self._on_class, names="value")
         self.feature.observe(self._on_dependence, names="value")
         self.color_by.observe(self._on_dependence, names="value")
         self.row.observe(self._on_row, names="value")
-        wide = W.Layout(flex="1 1 480px", min_width="420px")
-        for fig in (self.importance, self.beeswarm, self.dependence, self.waterfall):
-            fig.layout.autosize = True
+        slots = self.slots
         super().__init__([
             self.header,
             self.klass,
-            W.HBox([W.Box([self.importance], layout=wide), W.Box([self.beeswarm], layout=wide)],
-                   layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([slots["importance"], slots["beeswarm"]], layout=W.Layout(flex_flow="row wrap")),
             W.HBox([self.feature, self.color_by, self.row]),
-            W.HBox([W.Box([self.dependence], layout=wide), W.Box([self.waterfall], layout=wide)],
-                   layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([slots["dependence"], slots["waterfall"]], layout=W.Layout(flex_flow="row wrap")),
         ])
         self.add_class("mlops-explain-widget")
 
@@ -68,30 +65,29 @@ class ExplainWidget(W.VBox):
     def k(self) -> int:
         return self.klass.value
 
-    def _replace(self, target: go.FigureWidget, fresh: go.Figure) -> None:
-        with target.batch_update():
-            for name in ("x", "y", "customdata", "text", "hovertext", "marker", "base", "measure"):
-                if name in fresh.data[0]:
-                    setattr(target.data[0], name, getattr(fresh.data[0], name))
-            target.layout.title = fresh.layout.title
-            target.layout.xaxis.title = fresh.layout.xaxis.title
-            target.layout.yaxis.tickvals = fresh.layout.yaxis.tickvals
-            target.layout.yaxis.ticktext = fresh.layout.yaxis.ticktext
+    @staticmethod
+    def _sized(fig):
+        fig.update_layout(width=620)  # fixed: a FigureWidget does not follow a flex box resize
+        return fig
+
+    # the current figure of each view (a redraw swaps in a new FigureWidget, see .slot)
+    importance = property(lambda self: self.slots["importance"].figure)
+    beeswarm = property(lambda self: self.slots["beeswarm"].figure)
+    dependence = property(lambda self: self.slots["dependence"].figure)
+    waterfall = property(lambda self: self.slots["waterfall"].figure)
 
     def _on_class(self, _change=None):
-        self._replace(self.importance, F.importance_figure(self.exp, self.k))
-        self._replace(self.beeswarm, F.beeswarm_figure(self.exp, self.k))
+        self.slots["importance"].show(self._sized(F.importance_figure(self.exp, self.k)))
+        self.slots["beeswarm"].show(self._sized(F.beeswarm_figure(self.exp, self.k)))
         self._on_dependence()
         self._on_row()
 
     def _on_dependence(self, _change=None):
-        fresh = F.dependence_figure(self.exp, self.k, self.feature.value, self.color_by.value)
-        self._replace(self.dependence, fresh)
-        self.dependence.layout.xaxis.title = fresh.layout.xaxis.title
-        self.dependence.layout.yaxis.title = fresh.layout.yaxis.title
+        fig = F.dependence_figure(self.exp, self.k, self.feature.value, self.color_by.value)
+        self.slots["dependence"].show(self._sized(fig))
 
     def _on_row(self, _change=None):
-        self._replace(self.waterfall, F.waterfall_figure(self.exp, self.k, self.row.value))
+        self.slots["waterfall"].show(self._sized(F.waterfall_figure(self.exp, self.k, self.row.value)))
 
     def _on_point(self, trace, points, _state=None):
         if points.point_inds:
