@@ -89,13 +89,13 @@ def schedule(
     )
     try:
         with audit.transaction() as s:
-            if _find(s, name, missing_ok=True) is not None:
+            if find_job(s, name, missing_ok=True) is not None:
                 raise Conflict(f"a job named {name!r} already exists", _exists_hint(name))
             if fields["retrain_job"]:
-                _find(s, fields["retrain_job"])
+                find_job(s, fields["retrain_job"])
             s.add(job)
             s.flush()
-            _bump(s)
+            bump_changes(s)
             audit.record(user, role, "schedule", target(name), after=_audit_view(job), session=s)
             info = JobInfo.of(job)
     except IntegrityError:
@@ -116,14 +116,14 @@ def jobs() -> list[JobInfo]:
 def job(name: str) -> JobInfo:
     """One job, described."""
     with db.session() as s:
-        found = _find(s, name)
+        found = find_job(s, name)
         return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
 
 
 def source(name: str) -> str:
     """The pinned notebook text the job runs."""
     with db.session() as s:
-        return _find(s, name).source
+        return find_job(s, name).source
 
 
 def history(name: str, limit: int = 50) -> list[Firing]:
@@ -133,7 +133,7 @@ def history(name: str, limit: int = 50) -> list[Firing]:
     if not 1 <= int(limit) <= 1000:
         raise BadInput(f"limit must be between 1 and 1000, not {limit}")
     with db.session() as s:
-        found = _find(s, name)
+        found = find_job(s, name)
         rows = s.execute(
             select(JobRun).where(JobRun.job_id == found.id).order_by(JobRun.id.desc()).limit(int(limit))
         ).scalars()
@@ -145,7 +145,7 @@ def run_now(name: str, *, user: str | None = None, triggered_by: str | None = No
     user = user or config.current_user()
     _require(user, "run")
     with db.session() as s:
-        found = _find(s, name)
+        found = find_job(s, name)
         firing = queue_run(s, found, "manual", triggered_by or user)
         return Firing.of(firing, found.name)
 
@@ -159,7 +159,7 @@ def queue_run(s, job: Job, trigger: str, triggered_by: str) -> JobRun:
     )
     s.add(firing)
     s.flush()
-    _bump(s)
+    bump_changes(s)
     return firing
 
 
@@ -180,13 +180,13 @@ def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -
     user = user or config.current_user()
     role = _require(user, action)
     with audit.transaction() as s:
-        found = _find(s, name)
+        found = find_job(s, name)
         if found.paused == paused:
             raise Conflict(f"job {name!r} is already {'paused' if paused else 'active'}", None)
         found.paused = paused
         found.next_due = None if paused else _next_due(found, cron.now())
         found.updated_at = cron.now()
-        _bump(s)
+        bump_changes(s)
         audit.record(user, role, action, target(name), before={"paused": not paused}, after={"paused": paused},
                      reason=reason, session=s)
         return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
@@ -202,7 +202,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
     user = user or config.current_user()
     role = _require(user, "delete")
     with audit.transaction() as s:
-        found = _find(s, name)
+        found = find_job(s, name)
         running = s.execute(
             select(JobRun.id).where(JobRun.job_id == found.id, JobRun.status == RUNNING).limit(1)
         ).first()
@@ -214,7 +214,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
         before = _audit_view(found)
         s.execute(sql_delete(JobRun).where(JobRun.job_id == found.id))
         s.delete(found)
-        _bump(s)
+        bump_changes(s)
         audit.record(user, role, "delete", target(name), before=before, reason=reason, session=s)
 
 
@@ -253,7 +253,7 @@ def update(
     from .pinning import Pinned
 
     with db.session() as s:
-        current = _find(s, name)
+        current = find_job(s, name)
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
@@ -300,9 +300,9 @@ def update(
     if not changes:
         raise BadInput(f"nothing to change for job {name!r}", "Give at least one option to change.")
     with audit.transaction() as s:
-        found = _find(s, name)
+        found = find_job(s, name)
         if changes.get("retrain_job"):
-            _find(s, changes["retrain_job"])
+            find_job(s, changes["retrain_job"])
         before = {k: getattr(found, k) for k in changes if k != "source"}
         for key, value in changes.items():
             setattr(found, key, value)
@@ -310,7 +310,7 @@ def update(
         found.updated_at = now
         if {"cron", "timezone"} & changes.keys() and not found.paused:
             found.next_due = _next_due(found, now)
-        _bump(s)
+        bump_changes(s)
         after = {k: v for k, v in changes.items() if k != "source"}
         audit.record(user, role, "update", target(name), before=_plain(before), after=_plain(after),
                      reason=reason, session=s)
@@ -355,7 +355,7 @@ def _model_name(name: str) -> str:
     return names.model_name(name)
 
 
-def _find(s, name: str, missing_ok: bool = False) -> Job | None:
+def find_job(s, name: str, missing_ok: bool = False) -> Job | None:
     from sqlalchemy import select
 
     found = s.execute(select(Job).where(Job.name == name)).scalar_one_or_none()
@@ -372,7 +372,7 @@ def _next_due(job: Job, after):
     return cron.Schedule.parse(job.cron, job.timezone).next_after(after) if job.cron else None
 
 
-def _bump(s) -> None:
+def bump_changes(s) -> None:
     from sqlalchemy import update as sql_update
 
     s.execute(sql_update(JobChanges).where(JobChanges.id == 1).values(counter=JobChanges.counter + 1))

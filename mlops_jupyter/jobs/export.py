@@ -23,12 +23,12 @@ TARGETS = ("airflow", "k8s")
 
 def export(name: str, target: str, output: str | Path = "export", *, image: str = "mlops-jupyter:latest") -> list[Path]:
     """Write the export of job ``name`` for ``target`` into ``output/<name>/``; returns the files."""
-    from .api import _find
+    from .api import find_job
 
     if target not in TARGETS:
         raise BadInput(f"unknown export target {target!r}", f"Use one of: {', '.join(TARGETS)}.")
     with db.session() as s:
-        job = _find(s, name)
+        job = find_job(s, name)
         s.expunge(job)
     if job.cron and cron.Schedule.parse(job.cron, job.timezone).has_seconds:
         raise BadInput(

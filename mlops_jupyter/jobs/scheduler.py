@@ -363,7 +363,7 @@ class Scheduler:
                 log.warning("firing %s of job %s was concluded elsewhere; keeping that record", firing.id, job.name)
                 return
             if outcome.status in RETRYABLE and firing.attempt <= job.retries:
-                from .api import retry_delay
+                from .api import bump_changes, retry_delay
 
                 retry_at = now + retry_delay(job, firing.attempt)
                 s.add(JobRun(
@@ -372,7 +372,7 @@ class Scheduler:
                     not_before=retry_at, created_at=now,
                     note=f"retry {firing.attempt} of {job.retries} after: {outcome.error or outcome.status}"[:2000],
                 ))
-                _bump(s)
+                bump_changes(s)
         log.info("job %s firing %s attempt %s: %s%s", job.name, firing.id, firing.attempt, outcome.status,
                  f" ({outcome.error})" if outcome.error else "")
         if retry_at is not None:
@@ -441,11 +441,11 @@ class Scheduler:
         return False
 
     def _trigger(self, job, firing) -> str:
-        from .api import _find, queue_run
+        from .api import find_job, queue_run
 
         try:
             with db.session(self.url) as s:
-                target = _find(s, job.retrain_job)
+                target = find_job(s, job.retrain_job)
                 queued = queue_run(s, target, "triggered", f"job:{job.name}")
                 queued_id = queued.id
             self._wake.set()
@@ -563,12 +563,6 @@ def schedulers(url: str | None = None, lease: float = 30.0) -> list[dict]:
             for r in rows
             if now - cron.utc(r.heartbeat_at) <= timedelta(seconds=lease)
         ]
-
-
-def _bump(s) -> None:
-    from .api import _bump as bump
-
-    bump(s)
 
 
 def _alive(pid: int) -> bool:
