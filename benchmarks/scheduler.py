@@ -156,6 +156,7 @@ def main() -> None:
         ("scheduler CPU per idle minute", f"{idle_own:.3f} s ({idle_own / 60:.2%} of a core)", "negligible"),
         (f"its {len(kernels)} pooled idle kernel processes, per minute", f"{idle_kernels:.3f} s", ""),
         ("jupyter-scheduler poll interval (reference)", "10 s", ""),
+        ("machine load average (1 min) at the end", f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", ""),
     ]
     width = max(len(r[0]) for r in rows)
     print()
