@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import threading
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
@@ -46,7 +45,7 @@ class MlopsHandler(APIHandler):
 
     async def call(self, fn, *args, **kwargs):
         """Run a blocking core function in a worker thread (MLflow and SQL are synchronous)."""
-        return await asyncio.to_thread(_after_mlflow_import, fn, *args, **kwargs)
+        return await asyncio.to_thread(_with_mlflow, fn, *args, **kwargs)
 
     def body(self, model=None):
         """The JSON body, validated by the pydantic ``model`` when one is given."""
@@ -82,25 +81,9 @@ def validate(model, data):
         raise BadInput(f"invalid request: {problems}", f"Accepted fields: {accepted}.") from None
 
 
-_mlflow_imported = False
-_mlflow_import_lock = threading.Lock()
+def _with_mlflow(fn, *args, **kwargs):
+    """Import MLflow safely (see ``store.load_mlflow``) before core code imports it ad hoc."""
+    from ..tracking.store import load_mlflow
 
-
-def _after_mlflow_import(fn, *args, **kwargs):
-    """Call ``fn`` once MLflow is imported, importing it first in one thread only.
-
-    MLflow's package has import cycles: two worker threads importing it for the first time
-    at once (the sidebar asks for experiments and runs together) can hit CPython's import
-    deadlock detection, and the half-initialised module then breaks every later request.
-    """
-    global _mlflow_imported
-    if not _mlflow_imported:
-        with _mlflow_import_lock:
-            if not _mlflow_imported:
-                from ..tracking.store import quiet_mlflow
-
-                quiet_mlflow()
-                import mlflow  # noqa: F401
-
-                _mlflow_imported = True
+    load_mlflow()
     return fn(*args, **kwargs)

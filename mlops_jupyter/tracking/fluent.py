@@ -389,11 +389,9 @@ def _attach_autolog(run: Run) -> None:
     run_id = run.run_id
     if run_id is None:
         return  # tracking failed; the cell still runs and the failure is shown
-    from .store import quiet_mlflow
+    from .store import load_mlflow
 
-    quiet_mlflow()
-    import mlflow
-
+    mlflow = load_mlflow()
     mlflow.set_tracking_uri(config.tracking_uri())
     if not _autolog_enabled:
         mlflow.autolog(

@@ -21,6 +21,8 @@ from pathlib import Path
 from .. import config
 
 _lock = threading.Lock()
+_import_lock = threading.Lock()
+_mlflow = None
 _clients: dict[str, object] = {}
 _experiment_ids: dict[tuple[str, str], str] = {}
 
@@ -38,18 +40,34 @@ def quiet_mlflow() -> None:
     logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
 
 
+def load_mlflow():
+    """Import MLflow once, quietly configured, one thread at a time; returns the module.
+
+    MLflow's package has import cycles: two threads importing it for the first time at
+    once (the sidebar's parallel requests, a kernel's writer thread and its main thread)
+    can trip CPython's import deadlock detection and leave it half-initialised.
+    """
+    global _mlflow
+    if _mlflow is None:
+        with _import_lock:
+            if _mlflow is None:
+                quiet_mlflow()
+                import mlflow
+
+                _mlflow = mlflow
+    return _mlflow
+
+
 def client(uri: str | None = None):
     """A cached ``MlflowClient`` for ``uri`` (default: the configured tracking URI)."""
     uri = uri or config.tracking_uri()
+    mlflow = load_mlflow()
     with _lock:
         found = _clients.get(uri)
         if found is None:
-            quiet_mlflow()
             if uri.startswith("sqlite:///"):
                 ensure_sqlite_store(Path(uri[len("sqlite:///") :]))
-            from mlflow import MlflowClient
-
-            found = _clients[uri] = MlflowClient(tracking_uri=uri, registry_uri=uri)
+            found = _clients[uri] = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
         return found
 
 

@@ -119,10 +119,9 @@ class RunWriter:
             _retry(self.client.log_artifact, run_id, str(path), event.get("artifact_path"))
 
     def _model(self, event: dict) -> None:
-        import mlflow
-
         from .models import log_model
 
+        mlflow = store.load_mlflow()
         # Flavors log through MLflow's fluent layer, which reads the process-wide URI.
         mlflow.set_tracking_uri(self.uri)
         mlflow.set_registry_uri(self.uri)
@@ -179,7 +178,6 @@ class RunWriter:
             )
         return tags
 
-    _context_tags = context_tags  # the name it had before pipelines needed it
 
     def version_record(self, path: Path, version: str, display: str | None = None) -> str:
         """The run that stores notebook ``version`` as an artifact, created once per version.
