@@ -61,6 +61,8 @@ class MlopsHandler(APIHandler):
         """Query-string arguments validated by the pydantic ``model``."""
         data = {}
         for key, values in self.request.query_arguments.items():
+            if key.isdigit():
+                continue  # JupyterLab's cache-busting timestamp (`?1732...`), not an argument
             decoded = [v.decode() for v in values]
             field = model.model_fields.get(key)
             is_list = field is not None and "list" in str(field.annotation)

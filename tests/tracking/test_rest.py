@@ -67,3 +67,8 @@ async def test_unauthenticated_requests_are_refused(jp_fetch, runs_in_store):
         with pytest.raises(HTTPClientError) as err:
             await jp_fetch("mlops", "api", *path, headers={"Authorization": ""})
         assert err.value.code == 403
+
+
+async def test_jupyterlab_cache_busting_timestamp_is_ignored(jp_fetch, runs_in_store):
+    response = await jp_fetch("mlops", "api", "runs", params={"experiment": "churn", "1764083400000": ""})
+    assert len(json.loads(response.body)["runs"]) == 3
