@@ -141,4 +141,6 @@ class Explanation:
         return ExplainWidget(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        bundle["text/plain"] = repr(self)  # what a terminal, or a page without widgets, shows
+        return bundle

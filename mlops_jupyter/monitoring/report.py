@@ -211,7 +211,9 @@ class DriftReport:
         return DriftWidget(self)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        bundle = self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        bundle["text/plain"] = repr(self)  # what a terminal, or a page without widgets, shows
+        return bundle
 
 
 _METRIC_BAD = re.compile(r"[^\w\-. /]")
