@@ -90,8 +90,6 @@ def default_test(kind: str, n_reference: int, n_values: int) -> str:
 
 def ks_pvalue(d: float, n: int, m: int) -> float:
     """The p-value ``scipy.stats.ks_2samp(method="auto")`` gives for statistic ``d``."""
-    from scipy.stats import kstwo
-
     if max(n, m) <= 10000:
         try:  # scipy's own exact computation, so p-values agree to the last digit
             from scipy.stats._stats_py import _attempt_exact_2kssamp

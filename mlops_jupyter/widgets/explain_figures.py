@@ -61,7 +61,9 @@ def beeswarm_data(exp, k: int, top: int = TOP) -> dict:
         rows.append(np.arange(n))
         names.append(np.full(n, exp.feature_names[f], dtype=object))
         texts.append(exp.data.iloc[:, f].astype(str).to_numpy())
-    cat = (lambda parts: np.concatenate(parts) if parts else np.array([]))
+    def cat(parts):
+        return np.concatenate(parts) if parts else np.array([])
+
     return {"x": cat(xs), "y": cat(ys), "color": cat(colors), "row": cat(rows), "name": cat(names),
             "text": cat(texts), "ticks": [exp.feature_names[f] for f in shown][::-1]}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
