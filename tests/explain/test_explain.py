@@ -161,3 +161,15 @@ def test_multiclass_metrics_are_per_class(wine):
     metrics = mlops.explain(model, X, max_rows=40).metrics()
     assert len(metrics) == 3 * X.shape[1]
     assert "shap.0.proline" in metrics and "shap.2.proline" in metrics
+
+
+def test_probabilities_that_do_not_add_up_fall_back_to_log_odds(cancer):
+    """shap's interventional probabilities for histogram boosting miss predict_proba: say log-odds."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = cancer
+    model = HistGradientBoostingClassifier(max_iter=20).fit(X, y)
+    exp = mlops.explain(model, X, max_rows=60)
+    assert (exp.explainer, exp.output) == ("tree", "log-odds")
+    np.testing.assert_allclose(total(exp)[:, 0], model.decision_function(exp.data), atol=1e-4)
+    assert "log-odds" in exp.widget().importance.layout.xaxis.title.text
