@@ -73,6 +73,75 @@ export function formatMetric(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
+/** "in 3 min", "in 2 h", "tomorrow", "in 5 days", then the date; "due now" once past. */
+export function untilTime(ms: number | null, now: number = Date.now()): string {
+  if (!ms) {
+    return '—';
+  }
+  const seconds = Math.round((ms - now) / 1000);
+  if (seconds <= 0) {
+    return 'due now';
+  }
+  if (seconds < MINUTE) {
+    return 'in under a minute';
+  }
+  if (seconds < HOUR) {
+    return `in ${Math.round(seconds / MINUTE)} min`;
+  }
+  if (seconds < DAY) {
+    return `in ${Math.round(seconds / HOUR)} h`;
+  }
+  const days = Math.round(seconds / DAY);
+  if (days < 2) {
+    return 'tomorrow';
+  }
+  if (days < 7) {
+    return `in ${days} days`;
+  }
+  return new Date(ms).toLocaleDateString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric'
+  });
+}
+
+/** Milliseconds since the epoch of an ISO 8601 time from the API (null stays null). */
+export function isoMs(iso: string | null | undefined): number | null {
+  if (!iso) {
+    return null;
+  }
+  const ms = Date.parse(iso);
+  return isNaN(ms) ? null : ms;
+}
+
+/**
+ * A time as the clock on the wall of its time zone reads it: "Wed 25 Nov, 18:00".
+ * `local` is ISO 8601 with its offset, as the API gives a job's next fire time.
+ */
+export function wallClock(local: string | null, timezone: string): string {
+  const ms = isoMs(local);
+  if (ms === null) {
+    return '—';
+  }
+  try {
+    return new Date(ms).toLocaleString(undefined, {
+      timeZone: timezone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit'
+    });
+  } catch {
+    return local ?? '—'; // a zone this browser does not know: the server's text says it all
+  }
+}
+
+/** 0.9167 -> "92 %". */
+export function formatPercent(ratio: number | null): string {
+  return ratio === null || ratio === undefined ? '—' : `${Math.round(ratio * 100)} %`;
+}
+
 /** "FINISHED" -> "Finished". */
 export function statusLabel(status: string): string {
   return status.charAt(0) + status.slice(1).toLowerCase();

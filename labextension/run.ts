@@ -8,6 +8,7 @@ import { caretLeftIcon, copyIcon } from '@jupyterlab/ui-components';
 
 import { RunSummary } from './api';
 import { h } from './dom';
+import { keyValues, section } from './parts';
 import {
   absoluteTime,
   formatDuration,
@@ -286,32 +287,6 @@ export function runDetail(run: RunSummary, options: DetailOptions): HTMLElement 
   );
 }
 
-function section(title: string, content: Node, className = ''): HTMLElement {
-  return h(
-    'section',
-    { class: `mlops-Section ${className}`.trim() },
-    h('h3', { class: 'mlops-Section-title' }, title),
-    content
-  );
-}
-
-function keyValues(rows: [string, Node | string | null][], empty = ''): HTMLElement {
-  if (rows.length === 0) {
-    return h('p', { class: 'mlops-Muted' }, empty);
-  }
-  return h(
-    'table',
-    { class: 'mlops-KeyValue' },
-    h(
-      'tbody',
-      {},
-      rows.map(([key, value]) =>
-        h('tr', { 'data-key': key }, h('th', { scope: 'row', title: key }, key), h('td', {}, value))
-      )
-    )
-  );
-}
-
-function isAbsolute(path: string): boolean {
+export function isAbsolute(path: string): boolean {
   return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
 }

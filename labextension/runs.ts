@@ -161,6 +161,11 @@ export class RunsView extends Widget {
     return this._refreshing;
   }
 
+  /** Show one run's detail (from a model version or a job's run, say). */
+  showRun(runId: string): Promise<void> {
+    return this._openRun(runId);
+  }
+
   dispose(): void {
     if (this.isDisposed) {
       return;

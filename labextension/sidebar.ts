@@ -1,5 +1,5 @@
 /**
- * The MLOps sidebar: one tab per view (Runs today; Models and Jobs join the same way).
+ * The MLOps sidebar: one tab per view (Runs, Models, Jobs).
  *
  * A view is any Lumino widget with a `title.label`; `addView` makes it a tab. The tab
  * bar stays visible with a single view so the panel keeps the same shape as it grows.

@@ -1,8 +1,8 @@
 """A real `jupyter lab` with the extension loaded, Debian's Chromium driven by Playwright,
 and runs written for real into the store the server reads.
 
-The server runs in its own process with `MLOPS_HOME` pointing at a fresh store; the test
-process writes runs into that same store through the Python API (see :func:`tracked`).
+The server runs in its own process (one per test module) with `MLOPS_HOME` pointing at a fresh
+store; the test process writes runs into that same store through the Python API (see :func:`tracked`).
 """
 
 from __future__ import annotations
@@ -65,6 +65,24 @@ class LabServer:
         except ValueError:
             return status, body
 
+    def post(self, path: str, body: dict) -> tuple[int, dict | str]:
+        """POST ``body`` as JSON to ``path`` with the token; returns (status, JSON or text)."""
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
     def log_tail(self, lines: int = 60) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
@@ -95,9 +113,12 @@ def _tracked(home: Path):
         os.environ.update(saved)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(tmp_path_factory) -> LabServer:
-    """`jupyter lab` on a free port, token auth, a temp project with a fresh `.mlops/` store."""
+    """`jupyter lab` on a free port, token auth, a temp project with a fresh `.mlops/` store.
+
+    One per test module: each module's tests see only the runs, models and jobs they made.
+    """
     from mlops_jupyter import _testing
 
     base = tmp_path_factory.mktemp("lab")
@@ -190,7 +211,7 @@ def _wait_until_ready(server: LabServer, process: subprocess.Popen) -> None:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tracking(lab_server):
     """Write runs for real into the server's store, from the test process.
 

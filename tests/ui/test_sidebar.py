@@ -146,7 +146,7 @@ def test_filter_narrows_the_runs_and_shows_the_apis_error_inline(open_sidebar, r
     box.fill(BAD_FILTER)
     box.press("Enter")
     # Then the API's own message is shown inline, in place of the runs
-    message = sidebar.locator(".mlops-Message")
+    message = sidebar.locator("#mlops-runs .mlops-Message")
     expect(message).to_be_visible()
     expect(message.locator(".mlops-Message-title")).to_have_text(body["error"])
     expect(message.locator(".mlops-Message-detail")).to_have_text(body["detail"])
@@ -157,7 +157,7 @@ def test_filter_narrows_the_runs_and_shows_the_apis_error_inline(open_sidebar, r
     box.fill("params.max_depth = '42'")
     box.press("Enter")
     expect(message).to_be_hidden()
-    expect(sidebar.locator(".mlops-Placeholder")).to_contain_text("No runs match this filter.")
+    expect(sidebar.locator("#mlops-runs .mlops-Placeholder")).to_contain_text("No runs match this filter.")
     sidebar.get_by_role("button", name="Clear the filter").click()
     expect(run_row(sidebar, "rf-depth-6")).to_be_visible()
     expect(box).to_have_value("")
@@ -203,7 +203,7 @@ def test_a_deleted_experiment_falls_back_to_all_experiments(open_sidebar, runs, 
     expect(select).to_have_value("")
     expect(select.locator("option", has_text="doomed")).to_have_count(0)
     expect(run_row(sidebar, "rf-depth-6")).to_be_visible()
-    expect(sidebar.locator(".mlops-Message")).to_be_hidden()
+    expect(sidebar.locator("#mlops-runs .mlops-Message")).to_be_hidden()
 
 
 @pytest.mark.browser
@@ -213,7 +213,7 @@ def test_empty_experiment_tells_how_to_track_a_run(open_sidebar, runs):
     sidebar = open_sidebar()
     sidebar.get_by_label("Experiment").select_option(label="holdout")
 
-    placeholder = sidebar.locator(".mlops-Placeholder")
+    placeholder = sidebar.locator("#mlops-runs .mlops-Placeholder")
     expect(placeholder).to_contain_text("No runs in holdout yet.")
     expect(placeholder.locator(".mlops-Snippet")).to_contain_text("%%mlops track --experiment holdout")
     expect(sidebar.locator(".mlops-Run")).to_have_count(0)
@@ -226,14 +226,14 @@ def test_load_more_fetches_the_next_page(open_sidebar, runs):
     sidebar = open_sidebar()
     sidebar.get_by_label("Experiment").select_option(label="sweep")
     expect(sidebar.locator(".mlops-Run")).to_have_count(50)
-    expect(sidebar.locator(".mlops-Footer")).to_contain_text("50 runs shown")
+    expect(sidebar.locator("#mlops-runs .mlops-Footer")).to_contain_text("50 runs shown")
 
     sidebar.get_by_role("button", name="Load more").click()
 
     expect(sidebar.locator(".mlops-Run")).to_have_count(SWEEP_RUNS)
     expect(sidebar.get_by_role("button", name="Load more")).to_be_hidden()
     expect(run_row(sidebar, "trial-00")).to_be_visible()
-    expect(sidebar.locator(".mlops-Footer")).to_contain_text(f"{SWEEP_RUNS} runs")
+    expect(sidebar.locator("#mlops-runs .mlops-Footer")).to_contain_text(f"{SWEEP_RUNS} runs")
 
 
 @pytest.mark.browser
