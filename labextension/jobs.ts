@@ -16,6 +16,7 @@ import {
   backButton,
   errorBox,
   iconButton,
+  identityBadge,
   refreshLiveTimes,
   showError
 } from './parts';
@@ -38,6 +39,7 @@ export class JobsView extends PolledView {
     this.title.caption = 'Scheduled production jobs and their runs';
     this.addClass('mlops-JobsView');
 
+    this._identity = h('span', { class: 'mlops-Toolbar-identity' });
     this._message = errorBox();
     this._schedulerNote = h('div', { class: 'mlops-Note mlops-SchedulerNote', hidden: true, role: 'status' });
     this._list = h('div', { class: 'mlops-List', role: 'group', 'aria-label': 'Jobs' });
@@ -47,7 +49,7 @@ export class JobsView extends PolledView {
       h(
         'div',
         { class: 'mlops-Toolbar' },
-        h('span', { class: 'mlops-Toolbar-title' }, 'Production jobs'),
+        this._identity,
         iconButton(refreshIcon, 'Refresh the jobs', () => void this.refresh(), 'mlops-Refresh')
       ),
       this._schedulerNote,
@@ -114,8 +116,17 @@ export class JobsView extends PolledView {
   }
 
   protected async load(): Promise<ApiError | null> {
+    void this._loadRoles();
     const name = this._detailName;
     return name === null ? this._loadList() : this._loadDetail(name);
+  }
+
+  private async _loadRoles(): Promise<void> {
+    try {
+      replaceChildren(this._identity, identityBadge(await this._api.roles()));
+    } catch {
+      // the jobs request reports the server's state
+    }
   }
 
   private async _loadList(): Promise<ApiError | null> {
@@ -324,6 +335,7 @@ export class JobsView extends PolledView {
 
   private readonly _api: MlopsApi;
   private readonly _options: JobsViewOptions;
+  private readonly _identity: HTMLElement;
   private readonly _message: HTMLDivElement;
   private readonly _schedulerNote: HTMLElement;
   private readonly _list: HTMLDivElement;

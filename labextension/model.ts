@@ -120,7 +120,7 @@ export function modelDetailBody(
       'div',
       { class: 'mlops-Detail-title' },
       h('h2', { class: 'mlops-Detail-name' }, model.name),
-      model.latest_version && h('span', { class: 'mlops-Muted' }, `${model.versions.length} version${model.versions.length === 1 ? '' : 's'}`)
+      model.versions.length > 0 && h('span', { class: 'mlops-Muted' }, `${model.versions.length} version${model.versions.length === 1 ? '' : 's'}`)
     ),
     model.description && h('p', { class: 'mlops-Model-description' }, model.description),
     section(

@@ -303,7 +303,7 @@ export class ModelsView extends PolledView {
     const scroll = this._detailBody.querySelector('.mlops-Detail-body')?.scrollTop ?? 0;
     replaceChildren(
       this._detailBody,
-      modelDetailBody(model, this._history as AuditEntry[] | null, {
+      modelDetailBody(model, this._history, {
         onOpenRun: this._options.openRun,
         onOpenNotebook: this._options.openNotebook,
         onOpenCard: version => void this._openCard(version),
