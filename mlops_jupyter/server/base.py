@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from .. import config
 from ..errors import STATUS, BadInput, MlopsError
 
 
@@ -37,11 +39,25 @@ def api(method):
     return wrapper
 
 
+_ANONYMOUS_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
 class MlopsHandler(APIHandler):
     @property
     def username(self) -> str:
+        """The user the core checks roles for and writes into the audit log.
+
+        A personal server's shared token identifies no one: jupyter_server then makes up an
+        "Anonymous <moon>" user with a random id for each browser. Whoever holds that token is
+        the person who started the server, so such callers act as the server's own user
+        (``MLOPS_USER`` or the OS user). Named identities (JupyterHub, a configured identity
+        provider) are used as they are.
+        """
         user = self.current_user
-        return getattr(user, "username", None) or str(user)
+        username = getattr(user, "username", None) or str(user)
+        if _ANONYMOUS_ID.match(username) and (getattr(user, "name", "") or "").startswith("Anonymous "):
+            return config.current_user()
+        return username
 
     async def call(self, fn, *args, **kwargs):
         """Run a blocking core function in a worker thread (MLflow and SQL are synchronous)."""

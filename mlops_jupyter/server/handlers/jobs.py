@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import BadInput
 from ..base import MlopsHandler, api
-from .registry import caller
 
 
 class _Strict(BaseModel):
@@ -68,7 +67,9 @@ def _confined(handler: MlopsHandler, notebook: str) -> str:
     root = Path(handler.settings.get("server_root_dir") or ".").expanduser().resolve()
     path = (root / notebook).resolve()
     if path != root and root not in path.parents:
-        raise BadInput(f"notebook {notebook!r} is outside the server's root directory", f"Give a path under {root}.")
+        raise BadInput(
+            f"notebook {notebook!r} is outside the server's root directory", f"Give a path under {root}."
+        )
     return str(path)
 
 
@@ -104,7 +105,7 @@ class JobsHandler(MlopsHandler):
             retrain_job=b.retrain_job,
             register_model=b.register_model,
             paused=b.paused,
-            user=caller(self),
+            user=self.username,
         )
         self.set_status(201)
         return info.to_dict()
@@ -127,7 +128,7 @@ class JobHandler(MlopsHandler):
         renames = {"cron": "cron_expression", "timezone": "tz"}
         for key, value in given.items():
             kwargs[renames.get(key, key)] = value
-        info = await self.call(jobs_api.update, name, user=caller(self), **kwargs)
+        info = await self.call(jobs_api.update, name, user=self.username, **kwargs)
         return info.to_dict()
 
     @api
@@ -135,7 +136,7 @@ class JobHandler(MlopsHandler):
         from ...jobs import api as jobs_api
 
         q = self.query(Reason)  # DELETE carries no body: the reason is a query argument
-        await self.call(jobs_api.delete, name, reason=q.reason, user=caller(self))
+        await self.call(jobs_api.delete, name, reason=q.reason, user=self.username)
         return {"deleted": name}
 
 
@@ -154,7 +155,7 @@ class RunNowHandler(MlopsHandler):
     async def post(self, name: str):
         from ...jobs import api as jobs_api
 
-        firing = await self.call(jobs_api.run_now, name, user=caller(self))
+        firing = await self.call(jobs_api.run_now, name, user=self.username)
         self.set_status(202)
         return firing.to_dict()
 
@@ -165,7 +166,7 @@ class PauseHandler(MlopsHandler):
         from ...jobs import api as jobs_api
 
         b = self.body(Reason)
-        return (await self.call(jobs_api.pause, name, reason=b.reason, user=caller(self))).to_dict()
+        return (await self.call(jobs_api.pause, name, reason=b.reason, user=self.username)).to_dict()
 
 
 class ResumeHandler(MlopsHandler):
@@ -174,4 +175,4 @@ class ResumeHandler(MlopsHandler):
         from ...jobs import api as jobs_api
 
         b = self.body(Reason)
-        return (await self.call(jobs_api.resume, name, reason=b.reason, user=caller(self))).to_dict()
+        return (await self.call(jobs_api.resume, name, reason=b.reason, user=self.username)).to_dict()

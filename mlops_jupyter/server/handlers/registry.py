@@ -1,20 +1,16 @@
 """Models, versions, aliases, promotion, rollback, rules, audit log, model cards and roles.
 
 Every handler is parse → core call → JSON. The core checks roles, with the caller being
-the server's authenticated identity (see :func:`caller`).
+the server's authenticated identity (see ``MlopsHandler.username``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ... import config
 from ..base import MlopsHandler, api
-
-_ANONYMOUS_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class _Strict(BaseModel):
@@ -85,22 +81,6 @@ class RoleBody(_Strict):
     reason: str | None = None
 
 
-def caller(handler: MlopsHandler) -> str:
-    """The user the core checks roles for and writes into the audit log.
-
-    A personal server's shared token identifies no one: jupyter_server then makes up an
-    "Anonymous <moon>" user with a random id for each browser. Whoever holds that token is
-    the person who started the server, so such callers act as the server's own user
-    (``MLOPS_USER`` or the OS user). Named identities (JupyterHub, a configured identity
-    provider) are used as they are.
-    """
-    user = handler.current_user
-    name = getattr(user, "name", "") or ""
-    if _ANONYMOUS_ID.match(getattr(user, "username", "") or "") and name.startswith("Anonymous "):
-        return config.current_user()
-    return handler.username
-
-
 class ModelsHandler(MlopsHandler):
     @api
     async def get(self):
@@ -123,7 +103,7 @@ class ModelsHandler(MlopsHandler):
             b.name,
             description=b.description,
             artifact=b.artifact,
-            user=caller(self),
+            user=self.username,
         )
         self.set_status(201)
         return version.to_dict()
@@ -199,7 +179,7 @@ class PromoteHandler(MlopsHandler):
             reason=b.reason,
             require=b.require,
             force=b.force,
-            user=caller(self),
+            user=self.username,
             expect=expect,
         )
         return done.to_dict()
@@ -211,7 +191,7 @@ class RollbackHandler(MlopsHandler):
         from ...registry import promotion
 
         b = self.body(RollbackBody)
-        done = await self.call(promotion.rollback, name, b.alias, reason=b.reason, user=caller(self))
+        done = await self.call(promotion.rollback, name, b.alias, reason=b.reason, user=self.username)
         return done.to_dict()
 
 
@@ -229,7 +209,7 @@ class RulesHandler(MlopsHandler):
         from ...registry import rules
 
         b = self.body(RulesBody)
-        await self.call(rules.change, name, b.alias, b.add, b.remove, user=caller(self), reason=b.reason)
+        await self.call(rules.change, name, b.alias, b.add, b.remove, user=self.username, reason=b.reason)
         return {"model": name, "rules": await self.call(rules.stored, name)}
 
 
@@ -258,7 +238,7 @@ class RolesHandler(MlopsHandler):
         from ...registry import roles
 
         table = await self.call(roles.table)
-        user = caller(self)
+        user = self.username
         return {"user": user, "role": table.role_of(user), "roles": list(roles.ROLES), **table.to_dict()}
 
 
@@ -268,5 +248,5 @@ class RoleHandler(MlopsHandler):
         from ...registry import role_changes
 
         b = self.body(RoleBody)
-        table = await self.call(role_changes.set_role, user, b.role, actor=caller(self), reason=b.reason)
+        table = await self.call(role_changes.set_role, user, b.role, actor=self.username, reason=b.reason)
         return {"user": user, "role": table.role_of(user), **table.to_dict()}
