@@ -43,3 +43,62 @@ export function replaceChildren(parent: Element, ...children: (Child | Child[])[
   parent.replaceChildren();
   append(parent, ...children);
 }
+
+/**
+ * Make `target`'s children look like `source`'s, keeping the nodes that are already there
+ * wherever the tag is the same, so focus, hover, selection and scroll positions survive a
+ * refresh. (Replacing a focused element drops focus to the page body: a keyboard user who
+ * just pressed a button in the detail would have to find their place again.)
+ *
+ * Only for markup without per-element listeners: views that morph handle events on a
+ * container and read what was clicked from `data-` attributes.
+ */
+export function morphChildren(target: Element, source: Element): void {
+  const wanted = Array.from(source.childNodes);
+  const current = Array.from(target.childNodes);
+  wanted.forEach((node, i) => {
+    const present = current[i];
+    if (!present) {
+      target.appendChild(node);
+    } else if (!sameKind(present, node)) {
+      target.replaceChild(node, present);
+    } else if (present instanceof Element) {
+      morphAttributes(present, node as Element);
+      morphChildren(present, node as Element);
+    } else if (present.nodeValue !== node.nodeValue) {
+      present.nodeValue = node.nodeValue;
+    }
+  });
+  for (const extra of current.slice(wanted.length)) {
+    extra.remove();
+  }
+}
+
+function sameKind(a: Node, b: Node): boolean {
+  if (a.nodeType !== b.nodeType) {
+    return false;
+  }
+  if (a instanceof Element && b instanceof Element) {
+    // An element with an identity (a run, a version, an alias) stays only as itself.
+    return a.tagName === b.tagName && identity(a) === identity(b);
+  }
+  return true;
+}
+
+function identity(el: Element): string {
+  const data = (el as HTMLElement).dataset ?? {};
+  return [data.model, data.version, data.alias, data.job, data.firing, data.seq].join('|');
+}
+
+function morphAttributes(target: Element, source: Element): void {
+  for (const attr of Array.from(target.attributes)) {
+    if (!source.hasAttribute(attr.name)) {
+      target.removeAttribute(attr.name);
+    }
+  }
+  for (const attr of Array.from(source.attributes)) {
+    if (target.getAttribute(attr.name) !== attr.value) {
+      target.setAttribute(attr.name, attr.value);
+    }
+  }
+}

@@ -6,7 +6,8 @@
 import { Firing, FiringStatus, Job } from './api';
 import { h } from './dom';
 import { absoluteTime, formatDuration, formatPercent, isoMs, wallClock } from './format';
-import { futureTime, keyValues, pastTime, rowButton, section } from './parts';
+import { futureTime, keyValues, linkButton, pastTime, rowButton, section } from './parts';
+import { isAbsolute } from './run';
 
 const STATUS_LABELS: Record<FiringStatus, string> = {
   queued: 'Queued',
@@ -57,7 +58,8 @@ function successRate(job: Job): string | null {
   return `${formatPercent(job.success_rate)} of ${job.finished} succeeded`;
 }
 
-export function jobRow(job: Job, onOpen: (name: string) => void): HTMLDivElement {
+/** A job in the list; the view opens it on click or Enter (`onRowOpen` with `job`). */
+export function jobRow(job: Job): HTMLDivElement {
   const rate = successRate(job);
   return rowButton(
     {
@@ -66,7 +68,6 @@ export function jobRow(job: Job, onOpen: (name: string) => void): HTMLDivElement
       'data-paused': String(job.paused),
       'aria-label': `${job.name}${job.paused ? ', paused' : ''}${job.last_status ? `, last run ${STATUS_LABELS[job.last_status]}` : ''}: show details`
     },
-    () => onOpen(job.name),
     h(
       'div',
       { class: 'mlops-Row-head' },
@@ -86,9 +87,10 @@ export function jobRow(job: Job, onOpen: (name: string) => void): HTMLDivElement
   );
 }
 
+/** What the detail can link to; its links name the `data-action`s `open-run` and `open-notebook`. */
 export interface JobDetailOptions {
-  onOpenRun?: (runId: string) => void;
-  onOpenNotebook?: (path: string) => void;
+  canOpenRun: boolean;
+  canOpenNotebook: boolean;
 }
 
 export function jobDetailBody(job: Job, firings: Firing[] | null, options: JobDetailOptions): HTMLElement {
@@ -100,12 +102,8 @@ export function jobDetailBody(job: Job, firings: Firing[] | null, options: JobDe
     ['Success rate', successRate(job) ?? 'not run yet'],
     [
       'Notebook',
-      options.onOpenNotebook && !job.notebook.startsWith('/')
-        ? h(
-            'button',
-            { class: 'mlops-Link', title: `Open ${job.notebook}`, onclick: () => options.onOpenNotebook!(job.notebook) },
-            job.notebook
-          )
+      options.canOpenNotebook && !isAbsolute(job.notebook)
+        ? linkButton('open-notebook', job.notebook, `Open ${job.notebook}`, job.notebook)
         : job.notebook
     ],
     [
@@ -200,16 +198,8 @@ function firingItem(firing: Firing, options: JobDetailOptions): HTMLElement {
           'span',
           {},
           'run ',
-          options.onOpenRun
-            ? h(
-                'button',
-                {
-                  class: 'mlops-Link mlops-RunLink',
-                  title: `Show MLflow run ${runId} in the Runs view`,
-                  onclick: () => options.onOpenRun!(runId)
-                },
-                h('code', {}, runId.slice(0, 12))
-              )
+          options.canOpenRun
+            ? linkButton('open-run', runId, `Show MLflow run ${runId} in the Runs view`, h('code', {}, runId.slice(0, 12)))
             : h('code', { title: runId }, runId.slice(0, 12))
         )
     ),

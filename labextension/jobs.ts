@@ -7,7 +7,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { deleteIcon, pauseIcon, refreshIcon, runIcon } from '@jupyterlab/ui-components';
 
 import { ApiError, Firing, Job, JobScheduler, MlopsApi } from './api';
-import { h, replaceChildren } from './dom';
+import { h, morphChildren, replaceChildren } from './dom';
 import { ReasonBody, showFormDialog } from './dialog';
 import { jobDetailBody, jobRow, PENDING } from './job';
 import {
@@ -17,6 +17,8 @@ import {
   errorBox,
   iconButton,
   identityBadge,
+  onActions,
+  onRowOpen,
   refreshLiveTimes,
   showError
 } from './parts';
@@ -88,6 +90,11 @@ export class JobsView extends PolledView {
       this._detailMessage,
       this._detailBody
     );
+    onRowOpen(this._list, 'job', name => this.showJob(name));
+    onActions(this._detailBody, {
+      'open-run': runId => this._options.openRun?.(runId),
+      'open-notebook': path => this._options.openNotebook?.(path)
+    });
     this._renderList();
   }
 
@@ -99,8 +106,7 @@ export class JobsView extends PolledView {
     this._detailError = null;
     this._actionError = null;
     this._renderDetail();
-    this.showPane(true);
-    this.detailPane.querySelector<HTMLElement>('.mlops-Back')?.focus();
+    this.showPane(true, () => this.detailPane.querySelector<HTMLElement>('.mlops-Back'));
     void this.refresh();
   }
 
@@ -109,9 +115,8 @@ export class JobsView extends PolledView {
     this._detailName = null;
     this._job = null;
     this._firings = null;
-    this.showPane(false);
+    this.showPane(false, () => this._list.querySelector<HTMLElement>(`[data-job="${CSS.escape(name ?? '')}"]`));
     replaceChildren(this._detailBody);
-    this._list.querySelector<HTMLElement>(`[data-job="${CSS.escape(name ?? '')}"]`)?.focus();
     void this.refresh();
   }
 
@@ -178,6 +183,7 @@ export class JobsView extends PolledView {
     if (!name || this._acting) {
       return;
     }
+    const focused = document.activeElement as HTMLElement | null;
     this._acting = true;
     this._actionError = null;
     this._renderActions();
@@ -198,6 +204,11 @@ export class JobsView extends PolledView {
       this._acting = false;
     }
     this._renderDetail();
+    // The buttons were disabled meanwhile, which drops focus to the page: give it back, so
+    // the keyboard (Escape, Tab) keeps working in the detail.
+    if (focused && !this.node.contains(document.activeElement) && this.detailPane.contains(focused)) {
+      focused.focus();
+    }
     void this.refresh();
   }
 
@@ -232,12 +243,9 @@ export class JobsView extends PolledView {
     this._renderSchedulerNote();
     const signature = JSON.stringify(this._jobs);
     if (signature !== this._rowsSignature) {
+      // Updated in place, so auto-refresh keeps focus and hover.
       this._rowsSignature = signature;
-      const focused = (document.activeElement as HTMLElement | null)?.dataset?.job;
-      replaceChildren(this._list, this._jobs.map(job => jobRow(job, name => this.showJob(name))));
-      if (focused) {
-        this._list.querySelector<HTMLElement>(`[data-job="${CSS.escape(focused)}"]`)?.focus();
-      }
+      morphChildren(this._list, h('div', {}, this._jobs.map(job => jobRow(job))));
     } else {
       refreshLiveTimes(this._list);
     }
@@ -319,18 +327,18 @@ export class JobsView extends PolledView {
       return;
     }
     this._detailSignature = signature;
-    const scroll = this._detailBody.querySelector('.mlops-Detail-body')?.scrollTop ?? 0;
-    replaceChildren(
+    // Updated in place: focus and scroll stay while runs come in.
+    morphChildren(
       this._detailBody,
-      jobDetailBody(job, this._firings, {
-        onOpenRun: this._options.openRun,
-        onOpenNotebook: this._options.openNotebook
-      })
+      h(
+        'div',
+        {},
+        jobDetailBody(job, this._firings, {
+          canOpenRun: !!this._options.openRun,
+          canOpenNotebook: !!this._options.openNotebook
+        })
+      )
     );
-    const body = this._detailBody.querySelector('.mlops-Detail-body');
-    if (body) {
-      body.scrollTop = scroll;
-    }
   }
 
   private readonly _api: MlopsApi;

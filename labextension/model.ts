@@ -9,8 +9,8 @@ import { launchIcon } from '@jupyterlab/ui-components';
 import { AuditEntry, ModelDetail, ModelSummary, VersionInfo } from './api';
 import { h } from './dom';
 import { absoluteTime, formatMetric, isoMs } from './format';
-import { actionButton, keyValues, pastTime, rowButton, section } from './parts';
-import { ROW_METRICS } from './run';
+import { actionButton, keyValues, linkButton, pastTime, rowButton, section } from './parts';
+import { isAbsolute, ROW_METRICS } from './run';
 
 /** The alias whose holder speaks for a model in the list: champion first. */
 export function leadAlias(aliases: Record<string, string>): string | null {
@@ -60,7 +60,8 @@ function metricChips(metrics: Record<string, number>, count = ROW_METRICS): HTML
   );
 }
 
-export function modelRow(model: ModelSummary, onOpen: (name: string) => void): HTMLDivElement {
+/** A model in the list; the view opens it on click or Enter (`onRowOpen` with `model`). */
+export function modelRow(model: ModelSummary): HTMLDivElement {
   const lead = leadAlias(model.aliases);
   const metrics = lead ? (model.alias_metrics?.[lead] ?? {}) : {};
   return rowButton(
@@ -69,7 +70,6 @@ export function modelRow(model: ModelSummary, onOpen: (name: string) => void): H
       'data-model': model.name,
       'aria-label': `${model.name}: show versions and aliases`
     },
-    () => onOpen(model.name),
     h(
       'div',
       { class: 'mlops-Row-head' },
@@ -99,12 +99,13 @@ export function validatedBadge(validated: boolean | null): HTMLElement {
   return h('span', { class: `mlops-Validated mlops-Validated-${state}`, title }, label);
 }
 
+/**
+ * What the detail can link to. Its buttons name `data-action`s the view handles with
+ * `onActions`: `open-run`, `open-notebook`, `card`, `promote` (a version), `rollback` (an alias).
+ */
 export interface ModelDetailOptions {
-  onOpenRun?: (runId: string) => void;
-  onOpenNotebook?: (path: string) => void;
-  onOpenCard: (version: string) => void;
-  onPromote: (version: string | null) => void;
-  onRollback: (alias: string) => void;
+  canOpenRun: boolean;
+  canOpenNotebook: boolean;
 }
 
 export function modelDetailBody(
@@ -135,7 +136,8 @@ export function modelDetailBody(
                 'li',
                 { class: 'mlops-AliasList-item', 'data-alias': alias },
                 aliasChip(alias, model.aliases[alias]),
-                actionButton('Roll back…', () => options.onRollback(alias), {
+                actionButton('Roll back…', 'rollback', {
+                  arg: alias,
                   title: `Move ${alias} back to the version that held it before its last promotion`,
                   className: 'mlops-Rollback'
                 })
@@ -163,16 +165,8 @@ function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLEle
     [
       'Run',
       version.run_id &&
-        (options.onOpenRun
-          ? h(
-              'button',
-              {
-                class: 'mlops-Link mlops-RunLink',
-                title: 'Show this run in the Runs view',
-                onclick: () => options.onOpenRun!(version.run_id!)
-              },
-              h('code', {}, version.run_id.slice(0, 12))
-            )
+        (options.canOpenRun
+          ? linkButton('open-run', version.run_id, 'Show this run in the Runs view', h('code', {}, version.run_id.slice(0, 12)))
           : h('code', { title: version.run_id }, version.run_id.slice(0, 12)))
     ],
     [
@@ -181,12 +175,8 @@ function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLEle
         h(
           'span',
           {},
-          options.onOpenNotebook && !notebook.startsWith('/')
-            ? h(
-                'button',
-                { class: 'mlops-Link', title: `Open ${notebook}`, onclick: () => options.onOpenNotebook!(notebook) },
-                notebook
-              )
+          options.canOpenNotebook && !isAbsolute(notebook)
+            ? linkButton('open-notebook', notebook, `Open ${notebook}`, notebook)
             : notebook,
           version.notebook_version &&
             h(
@@ -226,11 +216,13 @@ function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLEle
     h(
       'div',
       { class: 'mlops-Version-actions' },
-      actionButton('Promote…', () => options.onPromote(version.version), {
+      actionButton('Promote…', 'promote', {
+        arg: version.version,
         title: `Promote v${version.version} to an alias`,
         className: 'mlops-Version-promote'
       }),
-      actionButton('Model card', () => options.onOpenCard(version.version), {
+      actionButton('Model card', 'card', {
+        arg: version.version,
         icon: launchIcon,
         title: `Open the model card of v${version.version}`,
         className: 'mlops-Version-card-open'

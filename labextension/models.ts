@@ -7,7 +7,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { ApiError, AuditEntry, MlopsApi, ModelDetail, ModelSummary, Roles } from './api';
-import { h, replaceChildren } from './dom';
+import { h, morphChildren, replaceChildren } from './dom';
 import { ReasonBody, showFormDialog } from './dialog';
 import { modelDetailBody, modelRow } from './model';
 import {
@@ -17,6 +17,8 @@ import {
   errorBox,
   iconButton,
   identityBadge,
+  onActions,
+  onRowOpen,
   refreshLiveTimes,
   showError
 } from './parts';
@@ -77,6 +79,14 @@ export class ModelsView extends PolledView {
       this._detailMessage,
       this._detailBody
     );
+    onRowOpen(this._list, 'model', name => this.showModel(name));
+    onActions(this._detailBody, {
+      'open-run': runId => this._options.openRun?.(runId),
+      'open-notebook': path => this._options.openNotebook?.(path),
+      card: version => void this._openCard(version),
+      promote: version => void this._promote(version),
+      rollback: alias => void this._rollback(alias)
+    });
     this._renderList();
   }
 
@@ -87,8 +97,7 @@ export class ModelsView extends PolledView {
     this._history = null;
     this._detailError = null;
     this._renderDetail();
-    this.showPane(true);
-    this.detailPane.querySelector<HTMLElement>('.mlops-Back')?.focus();
+    this.showPane(true, () => this.detailPane.querySelector<HTMLElement>('.mlops-Back'));
     void this.refresh();
   }
 
@@ -96,10 +105,9 @@ export class ModelsView extends PolledView {
     const name = this._detailName;
     this._detailName = null;
     this._detail = null;
-    this.showPane(false);
-    replaceChildren(this._detailBody);
     showError(this._detailMessage, null);
-    this._list.querySelector<HTMLElement>(`[data-model="${CSS.escape(name ?? '')}"]`)?.focus();
+    this.showPane(false, () => this._list.querySelector<HTMLElement>(`[data-model="${CSS.escape(name ?? '')}"]`));
+    replaceChildren(this._detailBody);
     void this.refresh();
   }
 
@@ -234,16 +242,9 @@ export class ModelsView extends PolledView {
     showError(this._message, this._error);
     const signature = JSON.stringify(this._models);
     if (signature !== this._rowsSignature) {
-      // Rebuild only when something changed, so auto-refresh keeps focus and hover.
+      // Updated in place, so auto-refresh keeps focus and hover.
       this._rowsSignature = signature;
-      const focused = (document.activeElement as HTMLElement | null)?.dataset?.model;
-      replaceChildren(
-        this._list,
-        this._models.map(model => modelRow(model, name => this.showModel(name)))
-      );
-      if (focused) {
-        this._list.querySelector<HTMLElement>(`[data-model="${CSS.escape(focused)}"]`)?.focus();
-      }
+      morphChildren(this._list, h('div', {}, this._models.map(model => modelRow(model))));
     } else {
       refreshLiveTimes(this._list);
     }
@@ -299,25 +300,18 @@ export class ModelsView extends PolledView {
       return;
     }
     this._detailSignature = signature;
-    const focused = this._detailBody.contains(document.activeElement) ? focusKey(document.activeElement) : null;
-    const scroll = this._detailBody.querySelector('.mlops-Detail-body')?.scrollTop ?? 0;
-    replaceChildren(
+    // Updated in place: focus (say, on the Roll back… button just used) and scroll stay.
+    morphChildren(
       this._detailBody,
-      modelDetailBody(model, this._history, {
-        onOpenRun: this._options.openRun,
-        onOpenNotebook: this._options.openNotebook,
-        onOpenCard: version => void this._openCard(version),
-        onPromote: version => void this._promote(version),
-        onRollback: alias => void this._rollback(alias)
-      })
+      h(
+        'div',
+        {},
+        modelDetailBody(model, this._history, {
+          canOpenRun: !!this._options.openRun,
+          canOpenNotebook: !!this._options.openNotebook
+        })
+      )
     );
-    const body = this._detailBody.querySelector('.mlops-Detail-body');
-    if (body) {
-      body.scrollTop = scroll;
-    }
-    if (focused) {
-      this._detailBody.querySelector<HTMLElement>(focused)?.focus();
-    }
   }
 
   private readonly _api: MlopsApi;
@@ -341,18 +335,4 @@ export class ModelsView extends PolledView {
   private _history: AuditEntry[] | null = null;
   private _detailError: ApiError | null = null;
   private _detailSignature = '';
-}
-
-/** A selector that finds the focused button again after a re-render. */
-function focusKey(element: Element | null): string | null {
-  if (!(element instanceof HTMLElement)) {
-    return null;
-  }
-  const holder = element.closest<HTMLElement>('[data-version], [data-alias]');
-  const cls = Array.from(element.classList).find(c => c.startsWith('mlops-'));
-  if (!holder || !cls) {
-    return null;
-  }
-  const attr = holder.dataset.version !== undefined ? 'data-version' : 'data-alias';
-  return `[${attr}="${CSS.escape(holder.getAttribute(attr) ?? '')}"] .${cls}`;
 }

@@ -34,28 +34,53 @@ export function keyValues(rows: [string, Node | string | null][], empty = ''): H
   );
 }
 
-/** A list row that opens something: a button to assistive technology, Enter and Space included. */
-export function rowButton(
-  props: Record<string, unknown>,
-  onOpen: () => void,
-  ...children: (Child | Child[])[]
-): HTMLDivElement {
-  return h(
-    'div',
-    {
-      ...props,
-      role: 'button',
-      tabindex: 0,
-      onclick: onOpen,
-      onkeydown: (event: KeyboardEvent) => {
-        if (event.target === event.currentTarget && (event.key === 'Enter' || event.key === ' ')) {
-          event.preventDefault();
-          onOpen();
-        }
-      }
-    },
-    ...children
-  );
+/** A list row that opens something: a button to assistive technology (see `onRowOpen`). */
+export function rowButton(props: Record<string, unknown>, ...children: (Child | Child[])[]): HTMLDivElement {
+  return h('div', { ...props, role: 'button', tabindex: 0 }, ...children);
+}
+
+/**
+ * Open the row under a click, or under Enter and Space, of `list`'s rows carrying
+ * `data-<key>`: one listener on the list, so rows can be updated in place.
+ */
+export function onRowOpen(list: HTMLElement, key: string, open: (value: string) => void): void {
+  const rowOf = (target: EventTarget | null) => {
+    const row = target instanceof Element ? target.closest<HTMLElement>(`[data-${key}]`) : null;
+    return row && list.contains(row) ? row : null;
+  };
+  list.addEventListener('click', event => {
+    const row = rowOf(event.target);
+    if (row) {
+      open(row.getAttribute(`data-${key}`)!);
+    }
+  });
+  list.addEventListener('keydown', (event: KeyboardEvent) => {
+    const row = rowOf(event.target);
+    if (row && row === event.target && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault();
+      open(row.getAttribute(`data-${key}`)!);
+    }
+  });
+}
+
+/**
+ * Run the handler named by the `data-action` of a clicked button inside `root`, with its
+ * `data-arg`: one listener, so the markup can be updated in place (see `morphChildren`).
+ */
+export function onActions(root: HTMLElement, handlers: Record<string, (arg: string) => void>): void {
+  root.addEventListener('click', event => {
+    const button =
+      event.target instanceof Element ? event.target.closest<HTMLElement>('[data-action]') : null;
+    const handler = button && root.contains(button) ? handlers[button.dataset.action!] : undefined;
+    if (handler && !(button as HTMLButtonElement).disabled) {
+      handler(button!.dataset.arg ?? '');
+    }
+  });
+}
+
+/** A link-looking button that runs the `action` handler of its view with `arg`. */
+export function linkButton(action: string, arg: string, title: string, ...children: Child[]): HTMLButtonElement {
+  return h('button', { class: 'mlops-Link', 'data-action': action, 'data-arg': arg, title }, ...children);
 }
 
 export function backButton(label: string, onBack: () => void): HTMLButtonElement {
@@ -80,18 +105,30 @@ export function iconButton(
   );
 }
 
-/** A small labelled action button ("Run now", "Promote…"). */
+/**
+ * A small labelled action button ("Run now", "Promote…"): `action` is a click handler, or
+ * the name of a `data-action` for a view that listens with `onActions` (with `arg`).
+ */
 export function actionButton(
   label: string,
-  onClick: () => void,
-  options: { icon?: LabIcon; title?: string; className?: string; kind?: 'primary' | 'warn' } = {}
+  action: (() => void) | string,
+  options: {
+    icon?: LabIcon;
+    title?: string;
+    className?: string;
+    kind?: 'primary' | 'warn';
+    arg?: string;
+  } = {}
 ): HTMLButtonElement {
+  const kind = options.kind ? `mlops-Action-${options.kind}` : '';
   return h(
     'button',
     {
-      class: `mlops-Action ${options.kind ? `mlops-Action-${options.kind}` : ''} ${options.className ?? ''}`.trim(),
+      class: ['mlops-Action', kind, options.className ?? ''].filter(Boolean).join(' '),
       title: options.title ?? label,
-      onclick: onClick
+      onclick: typeof action === 'function' ? action : undefined,
+      'data-action': typeof action === 'string' ? action : undefined,
+      'data-arg': options.arg
     },
     options.icon && options.icon.element({ tag: 'span', className: 'mlops-Action-icon' }),
     h('span', {}, label)

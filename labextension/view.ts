@@ -98,9 +98,16 @@ export abstract class PolledView extends Widget {
     }
   }
 
-  protected showPane(detail: boolean): void {
-    this.listPane.hidden = detail;
-    this.detailPane.hidden = !detail;
+  /**
+   * Switch between the list and the detail, moving focus to `focus()`'s element. Focus
+   * moves before the other pane hides, so it never falls to the page body on the way,
+   * where the view would not hear the keyboard (Escape, Enter).
+   */
+  protected showPane(detail: boolean, focus: () => HTMLElement | null | undefined): void {
+    const [shown, hidden] = detail ? [this.detailPane, this.listPane] : [this.listPane, this.detailPane];
+    shown.hidden = false;
+    focus()?.focus();
+    hidden.hidden = true;
   }
 
   protected onAfterShow(msg: Message): void {

@@ -147,7 +147,9 @@ def alias_version(sidebar, alias: str = "champion"):
 
 
 @pytest.mark.browser
-def test_models_view_promotes_through_the_gate_and_shows_its_refusal(open_sidebar, governed, lab_server, page):
+def test_models_view_promotes_through_the_gate_and_shows_its_refusal(
+    open_sidebar, governed, lab_server, page
+):
     from playwright.sync_api import expect
 
     # Given a model whose champion is v1 / When the Models view opens
@@ -196,7 +198,9 @@ def test_models_view_promotes_through_the_gate_and_shows_its_refusal(open_sideba
     message = dialog.locator(".mlops-Message")
     expect(message.locator(".mlops-Message-title")).to_have_text(refusal["error"])
     expect(message.locator(".mlops-Message-detail")).to_have_text(refusal["detail"])
-    expect(message.locator('.mlops-Check[data-check="validated"]')).to_have_class(re.compile("mlops-Check-failed"))
+    expect(message.locator('.mlops-Check[data-check="validated"]')).to_have_class(
+        re.compile("mlops-Check-failed")
+    )
     expect(message.locator('.mlops-Check[data-check="auc>=champion"]')).to_have_class(
         re.compile("mlops-Check-passed")
     )
@@ -215,12 +219,15 @@ def test_models_view_promotes_through_the_gate_and_shows_its_refusal(open_sideba
     expect(history).to_have_count(2)
     expect(history.first.locator(".mlops-History-move")).to_have_text("v1 → v2")
     expect(history.first.locator(".mlops-History-reason")).to_have_text("ten features beat three")
-    detail.press("Escape")
+    sidebar.locator(".mlops-ModelsView .mlops-Back").press("Escape")
+    expect(row).to_be_focused()
     expect(row.locator('.mlops-Alias[data-alias="champion"]')).to_have_text("champion→v2")
 
 
 @pytest.mark.browser
-def test_rollback_moves_the_alias_back_and_the_card_and_run_open(open_sidebar, governed, lab_server, tracking, page):
+def test_rollback_moves_the_alias_back_and_the_card_and_run_open(
+    open_sidebar, governed, lab_server, tracking, page
+):
     from playwright.sync_api import expect
 
     if champion(lab_server) != "2":  # the promotion test did not run first
@@ -231,7 +238,11 @@ def test_rollback_moves_the_alias_back_and_the_card_and_run_open(open_sidebar, g
     expect(alias_version(sidebar)).to_have_text("v2")
 
     # When champion is rolled back, after confirming
-    sidebar.locator('.mlops-AliasList-item[data-alias="champion"]').get_by_role("button", name="Roll back…").click()
+    rollback = sidebar.locator('.mlops-AliasList-item[data-alias="champion"]').get_by_role(
+        "button", name="Roll back…"
+    )
+    rollback.press("Enter")
+
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("champion is v2 now")
     dialog.get_by_label("Reason").fill("v2 misbehaves on Monday's traffic")
@@ -245,6 +256,8 @@ def test_rollback_moves_the_alias_back_and_the_card_and_run_open(open_sidebar, g
     expect(latest).to_have_attribute("data-action", "rollback")
     expect(latest.locator(".mlops-History-move")).to_have_text("v2 → v1")
     expect(latest.locator(".mlops-History-reason")).to_have_text("v2 misbehaves on Monday's traffic")
+    # updated in place: the keyboard is still where the user left it
+    expect(rollback).to_be_focused()
 
     # When the model card of v2 is opened: the server's card, in a JupyterLab tab
     version = sidebar.locator('.mlops-Version-card[data-version="2"]')
@@ -285,7 +298,9 @@ class SchedulerProcess:
         deadline = time.monotonic() + timeout
         while "started:" not in self.output():
             assert self.process.poll() is None, f"the scheduler exited:\n{self.output()}"
-            assert time.monotonic() < deadline, f"the scheduler did not start in {timeout} s:\n{self.output()}"
+            assert time.monotonic() < deadline, (
+                f"the scheduler did not start in {timeout} s:\n{self.output()}"
+            )
             time.sleep(0.2)  # its log is the only sign of readiness
 
     def stop(self) -> None:
@@ -336,8 +351,8 @@ def test_jobs_view_lists_the_schedule_and_pauses_and_resumes(open_sidebar, gover
     expect(row).to_contain_text("not run yet")
     expect(sidebar.locator(".mlops-SchedulerNote")).to_contain_text("No scheduler is running.")
 
-    # When the job is opened: its pinned notebook version and parameters
-    row.click()
+    # When the job is opened from the keyboard: its pinned notebook version and parameters
+    row.press("Enter")
     detail = sidebar.locator(".mlops-JobDetail")
     job = job_api(lab_server)
     expect(detail.locator(".mlops-Detail-name")).to_have_text(JOB)
@@ -362,7 +377,8 @@ def test_jobs_view_lists_the_schedule_and_pauses_and_resumes(open_sidebar, gover
     expect(detail.locator(".mlops-Status-paused")).to_have_count(0)
     after = job_api(lab_server)
     assert after["paused"] is False and after["next_fire_time"], after
-    detail.press("Escape")
+    sidebar.get_by_role("button", name="Pause").press("Escape")
+    expect(row).to_be_focused()
     expect(row.locator(".mlops-Job-next")).to_have_text(NEXT_IN)
     expect(row).to_have_attribute("data-paused", "false")
 
