@@ -334,6 +334,21 @@ def job_api(lab_server) -> dict:
     return body
 
 
+def theme_color(sidebar, variable: str) -> str:
+    """The colour the browser computes for a JupyterLab theme variable."""
+    return sidebar.evaluate(
+        """(el, variable) => {
+            const probe = document.createElement('span');
+            probe.style.color = `var(${variable})`;
+            el.append(probe);
+            const color = getComputedStyle(probe).color;
+            probe.remove();
+            return color;
+        }""",
+        variable,
+    )
+
+
 NEXT_IN = re.compile(r"^next in \d+ h$")
 
 
@@ -406,6 +421,8 @@ def test_run_now_produces_a_run_in_the_history(open_sidebar, governed, lab_serve
     (done,) = history["firings"]
     assert done["status"] == "succeeded" and done["trigger"] == "manual", done
     expect(firing.locator(".mlops-Firing-duration")).to_be_visible()
+    badge = firing.locator(".mlops-Status")
+    assert badge.evaluate("e => getComputedStyle(e).color") == theme_color(sidebar, "--jp-success-color1")
     expect(detail.locator('tr[data-key="Success rate"] td')).to_have_text("100 % of 1 succeeded")
 
     # When its MLflow run is followed, the Runs view shows the run the job made
