@@ -119,7 +119,8 @@ def worker(name: str, rows: int, cols: int, jobs: int | None) -> dict:
     elif name == "evidently":
         definition = DataDefinition(numerical_columns=list(cur.columns))
         snapshot = Report([DataDriftPreset()]).run(
-            Dataset.from_pandas(cur, data_definition=definition), Dataset.from_pandas(ref, data_definition=definition)
+            Dataset.from_pandas(cur, data_definition=definition),
+            Dataset.from_pandas(ref, data_definition=definition),
         )
         for metric in snapshot.dict()["metrics"]:
             config = metric.get("config", {})
@@ -127,8 +128,14 @@ def worker(name: str, rows: int, cols: int, jobs: int | None) -> dict:
                 scores[config["column"]] = float(metric["value"])
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak, "baseline_mb": baseline, "data_mb": float(data_mb),
-            "scores": scores, **extra}
+    return {
+        "seconds": seconds,
+        "peak_mb": peak,
+        "baseline_mb": baseline,
+        "data_mb": float(data_mb),
+        "scores": scores,
+        **extra,
+    }
 
 
 def run_worker(name: str, rows: int, cols: int, jobs: int | None, python: str = sys.executable) -> dict:
@@ -146,8 +153,12 @@ def evidently_python() -> str:
     python = EVIDENTLY_VENV / "bin" / "python"
     if not python.exists():
         print("creating", EVIDENTLY_VENV, "(once)", flush=True)
-        subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", str(EVIDENTLY_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "evidently==0.7.*", "pandas<3"], check=True)
+        subprocess.run(
+            [getattr(sys, "_base_executable", sys.executable), "-m", "venv", str(EVIDENTLY_VENV)], check=True
+        )
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "evidently==0.7.*", "pandas<3"], check=True
+        )
     return str(python)
 
 
@@ -163,8 +174,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", default="100000,1000000")
     ap.add_argument("--cols", type=int, default=50)
-    ap.add_argument("--jobs", type=int, default=None, help="threads for our engine (default: cores, at most 4)")
-    ap.add_argument("--skip-slow", action="store_true", help="skip Evidently above 100,000 rows (~9 min at 1M)")
+    ap.add_argument(
+        "--jobs", type=int, default=None, help="threads for our engine (default: cores, at most 4)"
+    )
+    ap.add_argument(
+        "--skip-slow", action="store_true", help="skip Evidently above 100,000 rows (~9 min at 1M)"
+    )
     ap.add_argument("--no-evidently", action="store_true")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -186,8 +201,10 @@ def main() -> None:
 
 def print_table(rows: int, cols: int, res: dict) -> None:
     ours, ks = res["ours"], res["ours-ks"]
-    print(f"\n== {rows:,} x {cols} numeric, reference and current, {SHIFTED} columns shifted "
-          f"(data {ours['data_mb']:.0f} MB) ==")
+    print(
+        f"\n== {rows:,} x {cols} numeric, reference and current, {SHIFTED} columns shifted "
+        f"(data {ours['data_mb']:.0f} MB) =="
+    )
     print(f"{'contender':<46}{'seconds':>10}{'peak MB':>10}{'x data':>8}   ours is")
     lines = [
         ("mlops drift, default tests (Wasserstein)", "ours", None),
@@ -204,12 +221,20 @@ def print_table(rows: int, cols: int, res: dict) -> None:
         r = res[key]
         over = (r["peak_mb"] - r["baseline_mb"]) / r["data_mb"]
         speed = f"{r['seconds'] / versus['seconds']:.1f}x faster" if versus else ""
-        print(f"{label:<46}{r['seconds']:>10.2f}{r['peak_mb'] - r['baseline_mb']:>10.0f}{over:>8.2f}   {speed}")
+        print(
+            f"{label:<46}{r['seconds']:>10.2f}{r['peak_mb'] - r['baseline_mb']:>10.0f}{over:>8.2f}   {speed}"
+        )
     if "ours-profile" in res:
         print(f"(profile built once in {res['ours-profile']['profile_seconds']:.2f} s)")
-    print(f"agreement: KS p-values vs scipy max |diff| = {agreement(ks['scores'], res['scipy-ks']['scores']):.2e}; "
-          f"Wasserstein vs scipy = {agreement(ours['scores'], res['scipy-wasserstein']['scores']):.2e}"
-          + (f"; vs Evidently = {agreement(ours['scores'], res['evidently']['scores']):.2e}" if "evidently" in res else ""))
+    print(
+        f"agreement: KS p-values vs scipy max |diff| = {agreement(ks['scores'], res['scipy-ks']['scores']):.2e}; "
+        f"Wasserstein vs scipy = {agreement(ours['scores'], res['scipy-wasserstein']['scores']):.2e}"
+        + (
+            f"; vs Evidently = {agreement(ours['scores'], res['evidently']['scores']):.2e}"
+            if "evidently" in res
+            else ""
+        )
+    )
 
 
 if __name__ == "__main__":

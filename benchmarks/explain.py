@@ -21,7 +21,7 @@ import pandas as pd
 def data(rows: int, cols: int):
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(rows, cols)), columns=[f"f{i:02d}" for i in range(cols)])
-    logit = X.f00 + 0.8 * X.f01 ** 2 - 0.6 * X.f02 * X.f03 + 0.3 * X.f04 + rng.normal(size=rows)
+    logit = X.f00 + 0.8 * X.f01**2 - 0.6 * X.f02 * X.f03 + 0.3 * X.f04 + rng.normal(size=rows)
     return X, (logit > 0.5).astype(int)
 
 
@@ -30,8 +30,10 @@ def models(X, y):
     from sklearn.ensemble import RandomForestClassifier
 
     yield "LightGBM classifier, 200 trees", lightgbm.LGBMClassifier(n_estimators=200, verbose=-1).fit(X, y)
-    yield "RandomForest classifier, 50 trees", RandomForestClassifier(
-        n_estimators=50, max_depth=10, n_jobs=2, random_state=0).fit(X, y)
+    yield (
+        "RandomForest classifier, 50 trees",
+        RandomForestClassifier(n_estimators=50, max_depth=10, n_jobs=2, random_state=0).fit(X, y),
+    )
 
 
 def main() -> None:
@@ -59,11 +61,15 @@ def main() -> None:
         full_start = time.perf_counter()
         mlops.explain(model, X.iloc[:10_000], max_rows=10_000)
         per_row = (time.perf_counter() - full_start) / 10_000
-        rows.append(f"{name:<36}{exp.explainer + ', ' + exp.output:<22}{explained:>10.2f}"
-                    f"{done - explained - start:>10.2f}{done - start:>9.2f}{per_row * args.rows:>20.0f}")
+        rows.append(
+            f"{name:<36}{exp.explainer + ', ' + exp.output:<22}{explained:>10.2f}"
+            f"{done - explained - start:>10.2f}{done - start:>9.2f}{per_row * args.rows:>20.0f}"
+        )
     print(f"\nmachine: {os.cpu_count()} cores, load average {load:.2f}")
     print(f"== SHAP on {args.rows:,} x {args.cols}, max_rows={args.max_rows:,} ==")
-    print(f"{'model':<36}{'explainer':<22}{'explain s':>10}{'widget s':>10}{'total s':>9}{'unsampled, est. s':>20}")
+    print(
+        f"{'model':<36}{'explainer':<22}{'explain s':>10}{'widget s':>10}{'total s':>9}{'unsampled, est. s':>20}"
+    )
     print("\n".join(rows))
 
 

@@ -97,7 +97,9 @@ def main() -> None:
     log = open(project / "scheduler.log", "w")
     scheduler = subprocess.Popen(
         [sys.executable, "-m", "mlops_jupyter.cli", "scheduler", "--workers", "2", "-v"],
-        cwd=project, stdout=log, stderr=subprocess.STDOUT,
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 120
@@ -115,8 +117,12 @@ def main() -> None:
             api.pause(f"job-{i:04d}")
         end = start + timedelta(seconds=args.window)
         time.sleep(5)  # the last firings finish
-        firings = [f for i in range(args.firing) for f in api.history(f"job-{i:04d}", 100)
-                   if f.trigger == "schedule" and start <= _t(f.scheduled_time) <= end]
+        firings = [
+            f
+            for i in range(args.firing)
+            for f in api.history(f"job-{i:04d}", 100)
+            if f.trigger == "schedule" and start <= _t(f.scheduled_time) <= end
+        ]
         done = [f for f in firings if f.status == "succeeded" and f.delay_s is not None]
         claim = [(_t(f.started_at) - _t(f.scheduled_time)).total_seconds() for f in done]
         delays = [f.delay_s for f in done]
@@ -160,7 +166,11 @@ def main() -> None:
         ("scheduler CPU per idle minute", f"{idle_own:.3f} s ({idle_own / 60:.2%} of a core)", "negligible"),
         (f"its {len(kernels)} pooled idle kernel processes, per minute", f"{idle_kernels:.3f} s", ""),
         ("jupyter-scheduler poll interval (reference)", "10 s", ""),
-        ("machine load average (1 min) at the end", f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", ""),
+        (
+            "machine load average (1 min) at the end",
+            f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
+            "",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print()

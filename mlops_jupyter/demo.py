@@ -91,7 +91,9 @@ def govern(mlops) -> str:
     step("Validation, registration and gated promotion")
     validation = mlops.validate("notebooks/monitor_retrain.ipynb", require=["auc>=0.95"])
     say(f"validated monitor_retrain.ipynb @ {validation.short_version}: passed={validation.passed}")
-    version = mlops.register(validation.run_id, MODEL, description="Logistic regression on the breast cancer data")
+    version = mlops.register(
+        validation.run_id, MODEL, description="Logistic regression on the breast cancer data"
+    )
     say(f"registered {MODEL} v{version.version} from run {validation.run_id}")
     try:
         mlops.promote(MODEL, version.version, "champion", require=["auc>=0.999"], reason="too strict a rule")
@@ -124,8 +126,10 @@ def explain_and_drift(mlops, run_id: str) -> None:
     report = mlops.drift(X, current)
     report.log(run_id=run_id)
     report.to_html("reports/drift.html")
-    say(f"drift: {len(report.drifted_columns)} of {len(report.to_frame())} columns drifted "
-        f"(share {report.share:.2f}, data set drifted: {report.drifted}) → reports/drift.html")
+    say(
+        f"drift: {len(report.drifted_columns)} of {len(report.to_frame())} columns drifted "
+        f"(share {report.share:.2f}, data set drifted: {report.drifted}) → reports/drift.html"
+    )
     card = mlops.model_card(MODEL, 1)  # lineage, metrics, validation, SHAP, drift baseline, history
     Path("reports/model-card.html").write_text(card.html(full_page=True))
     say("model card: reports/model-card.html")
@@ -135,12 +139,29 @@ def produce(mlops) -> None:
     step("Production jobs from validated, pinned notebook versions")
     for notebook in ("score.ipynb", "monitor.ipynb"):
         assert mlops.validate(f"notebooks/{notebook}").passed
-    mlops.schedule("notebooks/monitor_retrain.ipynb", None, name="retrain", parameters={"shift": 0.5},
-                   register_model=MODEL)
-    mlops.schedule("notebooks/score.ipynb", "0 6 * * *", tz="Europe/Berlin", name="daily-scoring",
-                   parameters={"model_uri": f"models:/{MODEL}@champion"}, retries=2, timeout="30m")
-    mlops.schedule("notebooks/monitor.ipynb", "0 * * * *", name="drift-monitor", parameters={"shift": 0.5},
-                   retrain_job="retrain")
+    mlops.schedule(
+        "notebooks/monitor_retrain.ipynb",
+        None,
+        name="retrain",
+        parameters={"shift": 0.5},
+        register_model=MODEL,
+    )
+    mlops.schedule(
+        "notebooks/score.ipynb",
+        "0 6 * * *",
+        tz="Europe/Berlin",
+        name="daily-scoring",
+        parameters={"model_uri": f"models:/{MODEL}@champion"},
+        retries=2,
+        timeout="30m",
+    )
+    mlops.schedule(
+        "notebooks/monitor.ipynb",
+        "0 * * * *",
+        name="drift-monitor",
+        parameters={"shift": 0.5},
+        retrain_job="retrain",
+    )
     scheduler = mlops.Scheduler(workers=2).start()
     try:
         mlops.run_job("daily-scoring")
@@ -188,7 +209,9 @@ def execute(path: Path, timeout: int = 600) -> Path:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     client.km = client.create_kernel_manager()
     client.km.transport = "ipc"
     client.km.ip = os.path.join(tempfile.mkdtemp(prefix="mlops-k"), "kernel")

@@ -9,32 +9,78 @@ def _parameters(pairs) -> dict:
 
 @click.command()
 @click.argument("notebook", type=click.Path())
-@click.option("--cron", "cron_expression", help='Cron expression, e.g. "0 6 * * *" (omit: runs only on demand).')
+@click.option(
+    "--cron", "cron_expression", help='Cron expression, e.g. "0 6 * * *" (omit: runs only on demand).'
+)
 @click.option("--tz", default="UTC", show_default=True, help="IANA time zone of the cron expression.")
 @click.option("--name", help="Job name (default: the notebook's name).")
-@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="A notebook parameter (repeatable), checked against its parameters cell.")
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="A notebook parameter (repeatable), checked against its parameters cell.",
+)
 @click.option("--version", help="Pin this validated notebook version (default: the file's current one).")
 @click.option("--retries", default=0, show_default=True, help="Retries after a failed or timed-out run.")
-@click.option("--retry-delay", default="60s", show_default=True, help="First retry delay, doubled each retry.")
+@click.option(
+    "--retry-delay", default="60s", show_default=True, help="First retry delay, doubled each retry."
+)
 @click.option("--timeout", help="Stop the run (its kernel is killed) after this long, e.g. 30m.")
-@click.option("--missed", type=click.Choice(["catch-up", "skip"]), default="catch-up", show_default=True,
-              help="Firings missed while no scheduler ran: run once, or skip them.")
+@click.option(
+    "--missed",
+    type=click.Choice(["catch-up", "skip"]),
+    default="catch-up",
+    show_default=True,
+    help="Firings missed while no scheduler ran: run once, or skip them.",
+)
 @click.option("--alert", "alerts", multiple=True, help="webhook=URL or email=ADDRESS (repeatable).")
 @click.option("--experiment", help='MLflow experiment of the runs (default: "job NAME").')
 @click.option("--retrain", "retrain_job", help="Job to start when this job's checks fail (e.g. retraining).")
-@click.option("--register", "register_model",
-              help="Register each successful run's model under this name and make it the challenger.")
+@click.option(
+    "--register",
+    "register_model",
+    help="Register each successful run's model under this name and make it the challenger.",
+)
 @click.option("--paused", is_flag=True, help="Create the job paused.")
-def schedule(notebook, cron_expression, tz, name, parameters, version, retries, retry_delay, timeout, missed,
-             alerts, experiment, retrain_job, register_model, paused):
+def schedule(
+    notebook,
+    cron_expression,
+    tz,
+    name,
+    parameters,
+    version,
+    retries,
+    retry_delay,
+    timeout,
+    missed,
+    alerts,
+    experiment,
+    retrain_job,
+    register_model,
+    paused,
+):
     """Schedule the validated version of NOTEBOOK as a production job."""
     from ..jobs import api
 
     info = api.schedule(
-        notebook, cron_expression, tz=tz, name=name, parameters=_parameters(parameters), version=version,
-        retries=retries, retry_delay=retry_delay, timeout=timeout, missed=missed, alerts=list(alerts),
-        experiment=experiment, retrain_job=retrain_job, register_model=register_model, paused=paused,
+        notebook,
+        cron_expression,
+        tz=tz,
+        name=name,
+        parameters=_parameters(parameters),
+        version=version,
+        retries=retries,
+        retry_delay=retry_delay,
+        timeout=timeout,
+        missed=missed,
+        alerts=list(alerts),
+        experiment=experiment,
+        retrain_job=retrain_job,
+        register_model=register_model,
+        paused=paused,
     )
     when = info.next_fire_local or ("paused" if info.paused else "on demand only")
     click.echo(f"scheduled job {info.name}: {info.notebook} @ {info.notebook_version[:12]}, next run {when}")
@@ -109,15 +155,26 @@ def history(name, limit, as_json):
         return
     rows = [("ID", "SCHEDULED", "TRY", "TRIGGER", "STATUS", "DELAY", "TOOK", "RUN")]
     for f in found:
-        rows.append((f.id, f.scheduled_time, f.attempt, f.trigger, f.status,
-                     f"{f.delay_s:.2f}s" if f.delay_s is not None else "-",
-                     f"{f.duration_s:.1f}s" if f.duration_s is not None else "-", f.run_id or "-"))
+        rows.append(
+            (
+                f.id,
+                f.scheduled_time,
+                f.attempt,
+                f.trigger,
+                f.status,
+                f"{f.delay_s:.2f}s" if f.delay_s is not None else "-",
+                f"{f.duration_s:.1f}s" if f.duration_s is not None else "-",
+                f.run_id or "-",
+            )
+        )
     _table(rows)
     for f in found:
         details = [f"error: {f.error}"] if f.error else []
         details += [f"note: {f.note}"] if f.note else []
-        details += [f"alert {a['event']} to {a['channel']}: {'sent' if a['ok'] else 'FAILED ' + a.get('error', '')}"
-                    for a in f.alerts]
+        details += [
+            f"alert {a['event']} to {a['channel']}: {'sent' if a['ok'] else 'FAILED ' + a.get('error', '')}"
+            for a in f.alerts
+        ]
         for line in details:
             click.echo(f"  #{f.id} {line}")
 
@@ -191,16 +248,35 @@ def delete(name, reason, yes):
 @click.option("--notebook", type=click.Path(), help="Notebook file to re-pin from (default: the job's).")
 @click.option("--cron", "cron_expression", help="New cron expression.")
 @click.option("--tz", help="New time zone.")
-@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="Replace the parameters (repeatable).")
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Replace the parameters (repeatable).",
+)
 @click.option("--retries", type=int)
 @click.option("--retry-delay")
 @click.option("--timeout")
 @click.option("--missed", type=click.Choice(["catch-up", "skip"]))
 @click.option("--alert", "alerts", multiple=True, help="Replace the alerts: webhook=URL or email=ADDRESS.")
 @click.option("--reason", help="Why (kept in the audit log).")
-def update(name, version, notebook, cron_expression, tz, parameters, retries, retry_delay, timeout, missed,
-           alerts, reason):
+def update(
+    name,
+    version,
+    notebook,
+    cron_expression,
+    tz,
+    parameters,
+    retries,
+    retry_delay,
+    timeout,
+    missed,
+    alerts,
+    reason,
+):
     """Change job NAME; re-pinning a newer validated version is explicit (--version)."""
     from ..jobs import api
 
@@ -210,23 +286,46 @@ def update(name, version, notebook, cron_expression, tz, parameters, retries, re
     if timeout is not None:
         kwargs["timeout"] = timeout
     info = api.update(
-        name, version=version, notebook=notebook, tz=tz, parameters=_parameters(parameters) if parameters else None,
-        retries=retries, retry_delay=retry_delay, missed=missed, alerts=list(alerts) if alerts else None,
-        reason=reason, **kwargs,
+        name,
+        version=version,
+        notebook=notebook,
+        tz=tz,
+        parameters=_parameters(parameters) if parameters else None,
+        retries=retries,
+        retry_delay=retry_delay,
+        missed=missed,
+        alerts=list(alerts) if alerts else None,
+        reason=reason,
+        **kwargs,
     )
-    click.echo(f"updated job {name}: {info.notebook} @ {info.notebook_version[:12]}, "
-               f"next run {info.next_fire_local or ('paused' if info.paused else 'on demand only')}")
+    click.echo(
+        f"updated job {name}: {info.notebook} @ {info.notebook_version[:12]}, "
+        f"next run {info.next_fire_local or ('paused' if info.paused else 'on demand only')}"
+    )
 
 
 @click.command()
 @click.option("--workers", default=2, show_default=True, help="Notebooks run at once (the concurrency cap).")
-@click.option("--kernels", type=click.Choice(["spawn", "fork"]), default="spawn", show_default=True,
-              help="How pooled kernels start: a fresh process, or forked from a pre-warmed one.")
+@click.option(
+    "--kernels",
+    type=click.Choice(["spawn", "fork"]),
+    default="spawn",
+    show_default=True,
+    help="How pooled kernels start: a fresh process, or forked from a pre-warmed one.",
+)
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between checks for changed jobs.")
-@click.option("--lease", default=30.0, show_default=True,
-              help="Seconds without a heartbeat after which a scheduler counts as dead.")
-@click.option("--grace", default=60.0, show_default=True,
-              help="Seconds late after which a firing counts as missed (then --missed policy applies).")
+@click.option(
+    "--lease",
+    default=30.0,
+    show_default=True,
+    help="Seconds without a heartbeat after which a scheduler counts as dead.",
+)
+@click.option(
+    "--grace",
+    default=60.0,
+    show_default=True,
+    help="Seconds late after which a firing counts as missed (then --missed policy applies).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every firing.")
 def scheduler(workers, kernels, poll, lease, grace, verbose):
     """Run the job scheduler until interrupted (Ctrl-C or SIGTERM let running jobs finish)."""
@@ -235,8 +334,10 @@ def scheduler(workers, kernels, poll, lease, grace, verbose):
 
     from ..jobs.scheduler import Scheduler
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("mlops_jupyter.jobs").setLevel(logging.INFO)
     sched = Scheduler(workers=workers, poll=poll, lease=lease, grace=grace, kernels=kernels)
 
@@ -252,10 +353,21 @@ def scheduler(workers, kernels, poll, lease, grace, verbose):
 
 @click.command()
 @click.argument("name")
-@click.option("--to", "target", type=click.Choice(["airflow", "k8s"]), required=True,
-              help="An Airflow DAG (papermill operator) or a Kubernetes CronJob manifest.")
-@click.option("-o", "--output", type=click.Path(file_okay=False), default="export", show_default=True,
-              help="Directory to write into.")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["airflow", "k8s"]),
+    required=True,
+    help="An Airflow DAG (papermill operator) or a Kubernetes CronJob manifest.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    default="export",
+    show_default=True,
+    help="Directory to write into.",
+)
 @click.option("--image", default="mlops-jupyter:latest", show_default=True, help="Container image (k8s).")
 def export(name, target, output, image):
     """Export job NAME to run elsewhere on the same schedule with the same pinned notebook."""

@@ -40,7 +40,9 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
     sample = X.iloc[rows]
     pool = X if background is None else _as_frame(background, "background", list(X.columns))
     if list(pool.columns) != list(X.columns):
-        raise BadInput("background has other columns than X", "Give background the same columns, in the same order.")
+        raise BadInput(
+            "background has other columns than X", "Give background the same columns, in the same order."
+        )
 
     def background_rows(k: int) -> pd.DataFrame:
         return pool if len(pool) <= k else pool.iloc[np.sort(rng.choice(len(pool), k, replace=False))]
@@ -50,7 +52,11 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
     try:
         chosen = choose.choose(model, background_rows)
         values, base = _compute(chosen, sample)
-        if chosen.output == "probability" and chosen.name == "tree" and not _adds_up(model, sample, values, base):
+        if (
+            chosen.output == "probability"
+            and chosen.name == "tree"
+            and not _adds_up(model, sample, values, base)
+        ):
             values, base = _compute(choose.raw_log_odds(model, chosen), sample)
     except BadInput:
         raise
@@ -62,8 +68,14 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
         ) from exc
     values, base, classes = _per_class(values, base, chosen)
     return Explanation(
-        values=values, base_values=base, data=sample, classes=classes, output=chosen.output,
-        explainer=chosen.name, model=type(model).__name__, n_total=n_total,
+        values=values,
+        base_values=base,
+        data=sample,
+        classes=classes,
+        output=chosen.output,
+        explainer=chosen.name,
+        model=type(model).__name__,
+        n_total=n_total,
     )
 
 
@@ -84,7 +96,9 @@ def _as_frame(X, what: str, names=None):
             "Pass the feature rows the model predicts on, e.g. X_test.",
         )
     if len(frame) == 0 or frame.shape[1] == 0:
-        raise BadInput(f"{what} is empty ({frame.shape[0]} rows x {frame.shape[1]} columns)", "Pass at least one row.")
+        raise BadInput(
+            f"{what} is empty ({frame.shape[0]} rows x {frame.shape[1]} columns)", "Pass at least one row."
+        )
     return frame
 
 

@@ -25,8 +25,12 @@ from ..errors import BadInput
 TREE_BACKGROUND = 100
 PERMUTATION_BACKGROUND = 50
 _TREE_LIBRARIES = ("xgboost", "lightgbm", "catboost")
-_PROBABILITY_FORESTS = ("RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifier",
-                        "ExtraTreeClassifier")
+_PROBABILITY_FORESTS = (
+    "RandomForestClassifier",
+    "ExtraTreesClassifier",
+    "DecisionTreeClassifier",
+    "ExtraTreeClassifier",
+)
 
 
 @dataclass
@@ -46,16 +50,35 @@ def model_family(model) -> str:
     if root == "sklearn":
         from sklearn import ensemble, linear_model, tree
 
-        trees = (tree.BaseDecisionTree, ensemble.RandomForestClassifier, ensemble.RandomForestRegressor,
-                 ensemble.ExtraTreesClassifier, ensemble.ExtraTreesRegressor, ensemble.GradientBoostingClassifier,
-                 ensemble.GradientBoostingRegressor, ensemble.HistGradientBoostingClassifier,
-                 ensemble.HistGradientBoostingRegressor, ensemble.IsolationForest)
+        trees = (
+            tree.BaseDecisionTree,
+            ensemble.RandomForestClassifier,
+            ensemble.RandomForestRegressor,
+            ensemble.ExtraTreesClassifier,
+            ensemble.ExtraTreesRegressor,
+            ensemble.GradientBoostingClassifier,
+            ensemble.GradientBoostingRegressor,
+            ensemble.HistGradientBoostingClassifier,
+            ensemble.HistGradientBoostingRegressor,
+            ensemble.IsolationForest,
+        )
         if isinstance(model, trees):
             return "tree"
-        if isinstance(model, (linear_model.LinearRegression, linear_model.Ridge, linear_model.Lasso,
-                              linear_model.ElasticNet, linear_model.LogisticRegression,
-                              linear_model.SGDClassifier, linear_model.SGDRegressor, linear_model.RidgeClassifier,
-                              linear_model.BayesianRidge, linear_model.HuberRegressor)) and hasattr(model, "coef_"):
+        if isinstance(
+            model,
+            (
+                linear_model.LinearRegression,
+                linear_model.Ridge,
+                linear_model.Lasso,
+                linear_model.ElasticNet,
+                linear_model.LogisticRegression,
+                linear_model.SGDClassifier,
+                linear_model.SGDRegressor,
+                linear_model.RidgeClassifier,
+                linear_model.BayesianRidge,
+                linear_model.HuberRegressor,
+            ),
+        ) and hasattr(model, "coef_"):
             return "linear"
     return "other"
 
@@ -64,7 +87,9 @@ def is_classifier(model) -> bool:
     from sklearn.base import is_classifier as sk_is_classifier
 
     try:
-        return bool(sk_is_classifier(model)) or (hasattr(model, "predict_proba") and hasattr(model, "classes_"))
+        return bool(sk_is_classifier(model)) or (
+            hasattr(model, "predict_proba") and hasattr(model, "classes_")
+        )
     except Exception:  # a non-sklearn object whose tags cannot be read
         return hasattr(model, "predict_proba")
 
@@ -82,7 +107,9 @@ def check_fitted(model) -> None:
         try:
             check_is_fitted(model)
         except NotFittedError as exc:
-            raise BadInput(f"{type(model).__name__} is not fitted", "Fit the model before explaining it.") from exc
+            raise BadInput(
+                f"{type(model).__name__} is not fitted", "Fit the model before explaining it."
+            ) from exc
         except TypeError:
             pass
 
@@ -101,7 +128,9 @@ def choose(model, background) -> Chosen:
             return Chosen(shap.TreeExplainer(model), "tree", "probability", True, classes)
         if len(classes) == 2:
             explainer = shap.TreeExplainer(
-                model, data=background(TREE_BACKGROUND), model_output="probability",
+                model,
+                data=background(TREE_BACKGROUND),
+                model_output="probability",
                 feature_perturbation="interventional",
             )
             return Chosen(explainer, "tree", "probability", True, classes)
@@ -112,8 +141,13 @@ def choose(model, background) -> Chosen:
     predict = model.predict_proba if classifier and hasattr(model, "predict_proba") else model.predict
     bg = background(PERMUTATION_BACKGROUND)
     explainer = shap.PermutationExplainer(predict, shap.maskers.Independent(bg, max_samples=len(bg)))
-    return Chosen(explainer, "permutation", "probability" if predict is not model.predict else "prediction",
-                  classifier, classes)
+    return Chosen(
+        explainer,
+        "permutation",
+        "probability" if predict is not model.predict else "prediction",
+        classifier,
+        classes,
+    )
 
 
 def raw_log_odds(model, chosen: Chosen):

@@ -42,8 +42,10 @@ class Explanation:
         return self.n_rows < self.n_total
 
     def __repr__(self) -> str:
-        return (f"<Explanation {self.model} ({self.explainer} explainer, {self.output}) "
-                f"{self.n_rows:,} of {self.n_total:,} rows x {len(self.feature_names)} features>")
+        return (
+            f"<Explanation {self.model} ({self.explainer} explainer, {self.output}) "
+            f"{self.n_rows:,} of {self.n_total:,} rows x {len(self.feature_names)} features>"
+        )
 
     def class_index(self, cls=None) -> int:
         if cls is None:
@@ -59,7 +61,9 @@ class Explanation:
 
         k = self.class_index(cls)
         return shap.Explanation(
-            values=self.values[:, :, k], base_values=self.base_values[:, k], data=self.data.to_numpy(),
+            values=self.values[:, :, k],
+            base_values=self.base_values[:, k],
+            data=self.data.to_numpy(),
             feature_names=self.feature_names,
         )
 
@@ -73,7 +77,9 @@ class Explanation:
 
         k = self.class_index(cls)
         mean_abs = np.abs(self.values[:, :, k]).mean(axis=0)
-        return pd.Series(mean_abs, index=self.feature_names, name="mean_abs_shap").sort_values(ascending=False)
+        return pd.Series(mean_abs, index=self.feature_names, name="mean_abs_shap").sort_values(
+            ascending=False
+        )
 
     def metrics(self) -> dict[str, float]:
         """``shap.<feature>`` (``shap.<class>.<feature>`` for multi-class): mean |SHAP|."""
@@ -106,11 +112,21 @@ class Explanation:
         import pandas as pd
 
         if not isinstance(data, dict) or data.get("kind") != "explanation":
-            raise BadInput("not an explanation", "Load the explain/explanation.json artifact an Explanation logged.")
+            raise BadInput(
+                "not an explanation", "Load the explain/explanation.json artifact an Explanation logged."
+            )
         split = data["data"]
         frame = pd.DataFrame(split["data"], index=split["index"], columns=split["columns"])
-        return cls(values=data["values"], base_values=data["base_values"], data=frame, classes=data["classes"],
-                   output=data["output"], explainer=data["explainer"], model=data["model"], n_total=data["n_total"])
+        return cls(
+            values=data["values"],
+            base_values=data["base_values"],
+            data=frame,
+            classes=data["classes"],
+            output=data["output"],
+            explainer=data["explainer"],
+            model=data["model"],
+            n_total=data["n_total"],
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Explanation:
@@ -132,8 +148,14 @@ class Explanation:
         """Log ``shap.*`` metrics plus ``<artifact_path>/report.html`` and ``explanation.json``."""
         from ..monitoring.runlog import log_result
 
-        log_result(self.metrics(), {f"{artifact_path}/report.html": self.to_html(),
-                                    f"{artifact_path}/explanation.json": self.to_json()}, run_id)
+        log_result(
+            self.metrics(),
+            {
+                f"{artifact_path}/report.html": self.to_html(),
+                f"{artifact_path}/explanation.json": self.to_json(),
+            },
+            run_id,
+        )
 
     def widget(self):
         from ..widgets.explain import ExplainWidget

@@ -60,13 +60,21 @@ def send(event: dict, job_alerts: list[dict]) -> list[dict]:
                 post(channel["to"], event)
             else:
                 email(channel["to"], event)
-            outcomes.append({"event": event["event"], "channel": f"{channel['kind']}={channel['to']}", "ok": True})
+            outcomes.append(
+                {"event": event["event"], "channel": f"{channel['kind']}={channel['to']}", "ok": True}
+            )
         except Exception as exc:  # noqa: BLE001 - any failure to deliver is reported, not raised
             reason = f"{type(exc).__name__}: {exc}"
-            log.warning("alert %s for job %s to %s failed: %s", event["event"], event["job"], channel["to"], reason)
+            log.warning(
+                "alert %s for job %s to %s failed: %s", event["event"], event["job"], channel["to"], reason
+            )
             outcomes.append(
-                {"event": event["event"], "channel": f"{channel['kind']}={channel['to']}", "ok": False,
-                 "error": reason[:500]}
+                {
+                    "event": event["event"],
+                    "channel": f"{channel['kind']}={channel['to']}",
+                    "ok": False,
+                    "error": reason[:500],
+                }
             )
     return outcomes
 
@@ -122,8 +130,18 @@ def subject(event: dict) -> str:
 
 def text(event: dict) -> str:
     lines = [subject(event), ""]
-    for key in ("status", "scheduled_time", "attempt", "trigger", "error", "run_id", "output_path", "notebook",
-                "notebook_version", "history"):
+    for key in (
+        "status",
+        "scheduled_time",
+        "attempt",
+        "trigger",
+        "error",
+        "run_id",
+        "output_path",
+        "notebook",
+        "notebook_version",
+        "history",
+    ):
         if event.get(key) not in (None, ""):
             lines.append(f"{key}: {event[key]}")
     return "\n".join(lines) + "\n"

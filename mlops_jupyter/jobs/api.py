@@ -24,8 +24,14 @@ from . import cron, spec
 from .models import Firing, JobInfo, iso
 from .orm import ENDED, QUEUED, RUNNING, SKIPPED, SUCCEEDED, Job, JobChanges, JobRun
 
-NEEDS = {"schedule": "developer", "update": "developer", "pause": "developer", "resume": "developer",
-         "delete": "developer", "run": "developer"}
+NEEDS = {
+    "schedule": "developer",
+    "update": "developer",
+    "pause": "developer",
+    "resume": "developer",
+    "delete": "developer",
+    "run": "developer",
+}
 STATS_WINDOW = 50  # firings the success rate is computed over
 
 
@@ -154,8 +160,14 @@ def queue_run(s, job: Job, trigger: str, triggered_by: str) -> JobRun:
     """Insert a queued firing of ``job`` (in ``s``'s transaction) and wake the schedulers."""
     now = cron.now()
     firing = JobRun(
-        job_id=job.id, scheduled_time=now, attempt=1, trigger=trigger, triggered_by=triggered_by,
-        status=QUEUED, not_before=now, created_at=now,
+        job_id=job.id,
+        scheduled_time=now,
+        attempt=1,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        status=QUEUED,
+        not_before=now,
+        created_at=now,
     )
     s.add(firing)
     s.flush()
@@ -187,8 +199,16 @@ def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -
         found.next_due = None if paused else _next_due(found, cron.now())
         found.updated_at = cron.now()
         bump_changes(s)
-        audit.record(user, role, action, target(name), before={"paused": not paused}, after={"paused": paused},
-                     reason=reason, session=s)
+        audit.record(
+            user,
+            role,
+            action,
+            target(name),
+            before={"paused": not paused},
+            after={"paused": paused},
+            reason=reason,
+            session=s,
+        )
         return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
 
 
@@ -257,8 +277,16 @@ def update(
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
-        pinned_now = Pinned(current.notebook, current.notebook_path, current.notebook_version, current.source,
-                            current.kernel_name, current.validation_id or 0, "", "")
+        pinned_now = Pinned(
+            current.notebook,
+            current.notebook_path,
+            current.notebook_version,
+            current.source,
+            current.kernel_name,
+            current.validation_id or 0,
+            "",
+            "",
+        )
     pinned = None
     if version is not None:
         pinned = _pin(notebook, None if version == "current" else version)
@@ -269,8 +297,14 @@ def update(
         cron.zone(tz)
     changes: dict[str, Any] = {}
     if pinned is not None:
-        changes |= {"notebook": pinned.notebook, "notebook_path": pinned.path, "notebook_version": pinned.version,
-                    "validation_id": pinned.validation_id, "source": pinned.source, "kernel_name": pinned.kernel_name}
+        changes |= {
+            "notebook": pinned.notebook,
+            "notebook_path": pinned.path,
+            "notebook_version": pinned.version,
+            "validation_id": pinned.validation_id,
+            "source": pinned.source,
+            "kernel_name": pinned.kernel_name,
+        }
     if cron_expression is not _UNSET:
         changes["cron"] = sched.expression if sched else None
     if tz != current_tz:
@@ -312,8 +346,16 @@ def update(
             found.next_due = _next_due(found, now)
         bump_changes(s)
         after = {k: v for k, v in changes.items() if k != "source"}
-        audit.record(user, role, "update", target(name), before=_plain(before), after=_plain(after),
-                     reason=reason, session=s)
+        audit.record(
+            user,
+            role,
+            "update",
+            target(name),
+            before=_plain(before),
+            after=_plain(after),
+            reason=reason,
+            session=s,
+        )
         return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
 
 
@@ -334,7 +376,9 @@ def _pin(notebook, version):
 def _require(user: str, action: str) -> str:
     from ..registry import roles
 
-    return roles.require(user, NEEDS[action], action=f"{action} a job" if action != "run" else "run a job now")
+    return roles.require(
+        user, NEEDS[action], action=f"{action} a job" if action != "run" else "run a job now"
+    )
 
 
 def _options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model) -> dict:
@@ -387,7 +431,9 @@ def _stats(s, job_ids: list[int]) -> dict[int, dict]:
     out: dict[int, dict] = {i: {"finished": 0, "running": 0} for i in job_ids}
     ranked = (
         select(
-            JobRun.job_id, JobRun.status, JobRun.ended_at,
+            JobRun.job_id,
+            JobRun.status,
+            JobRun.ended_at,
             func.row_number().over(partition_by=JobRun.job_id, order_by=JobRun.id.desc()).label("n"),
         )
         .where(JobRun.job_id.in_(job_ids), JobRun.status.in_(ENDED), JobRun.status != SKIPPED)
@@ -402,7 +448,8 @@ def _stats(s, job_ids: list[int]) -> dict[int, dict]:
         entry.setdefault("ok", 0)
         entry["ok"] += status == SUCCEEDED
     for job_id, count in s.execute(
-        select(JobRun.job_id, func.count()).where(JobRun.job_id.in_(job_ids), JobRun.status == RUNNING)
+        select(JobRun.job_id, func.count())
+        .where(JobRun.job_id.in_(job_ids), JobRun.status == RUNNING)
         .group_by(JobRun.job_id)
     ):
         out[job_id]["running"] = count
@@ -423,10 +470,19 @@ def _plain(values: dict) -> dict:
 
 def _audit_view(job: Job) -> dict:
     return {
-        "notebook": job.notebook, "notebook_version": job.notebook_version, "validation_id": job.validation_id,
-        "cron": job.cron, "timezone": job.timezone, "parameters": job.parameters, "retries": job.retries,
-        "timeout": job.timeout, "missed": job.missed, "alerts": job.alerts, "retrain_job": job.retrain_job,
-        "register_model": job.register_model, "paused": job.paused,
+        "notebook": job.notebook,
+        "notebook_version": job.notebook_version,
+        "validation_id": job.validation_id,
+        "cron": job.cron,
+        "timezone": job.timezone,
+        "parameters": job.parameters,
+        "retries": job.retries,
+        "timeout": job.timeout,
+        "missed": job.missed,
+        "alerts": job.alerts,
+        "retrain_job": job.retrain_job,
+        "register_model": job.register_model,
+        "paused": job.paused,
     }
 
 

@@ -21,7 +21,9 @@ from . import cron
 TARGETS = ("airflow", "k8s")
 
 
-def export(name: str, target: str, output: str | Path = "export", *, image: str = "mlops-jupyter:latest") -> list[Path]:
+def export(
+    name: str, target: str, output: str | Path = "export", *, image: str = "mlops-jupyter:latest"
+) -> list[Path]:
     """Write the export of job ``name`` for ``target`` into ``output/<name>/``; returns the files."""
     from .api import find_job
 
@@ -66,7 +68,8 @@ def airflow_dag(job) -> str:
         args.append(f'    "execution_timeout": timedelta(seconds={job.timeout!r}),')
     # catchup=False: after downtime Airflow runs the latest missed interval once (our catch-up).
     missed = (
-        "the latest missed interval runs once (catch-up)" if job.missed == "catch-up"
+        "the latest missed interval runs once (catch-up)"
+        if job.missed == "catch-up"
         else "skip: Airflow still runs the latest missed interval once; add a freshness check if that matters"
     )
     return f'''"""Airflow DAG of the mlops job {job.name!r}, exported by `mlops export {job.name} --to airflow`.
@@ -129,8 +132,13 @@ def k8s_manifest(job, image: str) -> str:
         "metadata": {"name": f"{name}-notebook", "labels": labels},
         "data": {"notebook.ipynb": job.source},
     }
-    command = ["papermill", "/mlops/notebook/notebook.ipynb", "/mlops/output/output.ipynb",
-               "--kernel", job.kernel_name or "python3"]
+    command = [
+        "papermill",
+        "/mlops/notebook/notebook.ipynb",
+        "/mlops/output/output.ipynb",
+        "--kernel",
+        job.kernel_name or "python3",
+    ]
     if job.parameters:
         command += ["--parameters_yaml", json.dumps(job.parameters)]  # JSON is YAML: types survive
     job_spec: dict = {
@@ -139,15 +147,17 @@ def k8s_manifest(job, image: str) -> str:
             "metadata": {"labels": labels},
             "spec": {
                 "restartPolicy": "Never",
-                "containers": [{
-                    "name": "notebook",
-                    "image": image,
-                    "command": command,
-                    "volumeMounts": [
-                        {"name": "notebook", "mountPath": "/mlops/notebook", "readOnly": True},
-                        {"name": "output", "mountPath": "/mlops/output"},
-                    ],
-                }],
+                "containers": [
+                    {
+                        "name": "notebook",
+                        "image": image,
+                        "command": command,
+                        "volumeMounts": [
+                            {"name": "notebook", "mountPath": "/mlops/notebook", "readOnly": True},
+                            {"name": "output", "mountPath": "/mlops/output"},
+                        ],
+                    }
+                ],
                 "volumes": [
                     {"name": "notebook", "configMap": {"name": f"{name}-notebook"}},
                     {"name": "output", "emptyDir": {}},

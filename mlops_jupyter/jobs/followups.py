@@ -28,7 +28,10 @@ def register_challenger(job, run_id: str) -> str:
     note = f"registered {job.register_model} v{version.version}"
     try:
         promotion.promote(
-            job.register_model, version.version, to=ALIAS, user=job.created_by,
+            job.register_model,
+            version.version,
+            to=ALIAS,
+            user=job.created_by,
             reason=f"retrained by job {job.name} (run {run_id})",
         )
     except MlopsError as exc:

@@ -42,7 +42,9 @@ def pin(path: str | Path, version: str | None = None) -> Pinned:
     current = version_of(json.loads(nb.source))
     wanted = (version or current).strip().lower()
     if len(wanted) < 7 or any(c not in "0123456789abcdef" for c in wanted):
-        raise BadInput(f"invalid notebook version {version!r}", "Give at least 7 hex characters, e.g. 3f9a1c2b7d4e.")
+        raise BadInput(
+            f"invalid notebook version {version!r}", "Give at least 7 hex characters, e.g. 3f9a1c2b7d4e."
+        )
     row = validation(wanted)
     how = (
         f"Validate it first: `mlops validate {nb.display}` (with the job's -p parameters and any "

@@ -102,7 +102,9 @@ def outcome(job, step, result, timed_out: bool = False) -> Outcome:
     )
     if timed_out or error.get("ename") == "CellTimeoutError":
         found.status = TIMEOUT
-        found.error = f"ran longer than the job timeout of {format_duration(job.timeout)}; its kernel was stopped"
+        found.error = (
+            f"ran longer than the job timeout of {format_duration(job.timeout)}; its kernel was stopped"
+        )
         if error.get("message"):
             found.error += f" ({error['message']})"
     elif not result.ok:

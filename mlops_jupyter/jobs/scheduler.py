@@ -180,7 +180,9 @@ class Scheduler:
             due = s.execute(
                 select(func.min(Job.next_due)).where(Job.paused.is_(False), Job.next_due.is_not(None))
             ).scalar()
-            pending = s.execute(select(func.min(JobRun.not_before)).where(JobRun.status.in_(PENDING))).scalar()
+            pending = s.execute(
+                select(func.min(JobRun.not_before)).where(JobRun.status.in_(PENDING))
+            ).scalar()
         times = [cron.utc(t) for t in (due, pending) if t is not None]
         return min(times) if times else None
 
@@ -234,8 +236,10 @@ class Scheduler:
             skipped = count - 1 if on_time else count
             if skipped:
                 more = "+" if len(later) >= 10_000 else ""
-                note = (f"{skipped}{more} firing(s) due from {_local(due, tz)} to {_local(latest, tz)} were missed "
-                        f"(no scheduler ran them within {self.grace.total_seconds():g} s)")
+                note = (
+                    f"{skipped}{more} firing(s) due from {_local(due, tz)} to {_local(latest, tz)} were missed "
+                    f"(no scheduler ran them within {self.grace.total_seconds():g} s)"
+                )
         if on_time:
             status, trigger = RUNNING, "schedule"
             if note:
@@ -257,9 +261,15 @@ class Scheduler:
                 if moved != 1:
                     return None
                 firing = JobRun(
-                    job_id=job_id, scheduled_time=latest, attempt=1, trigger=trigger, status=status,
-                    owner=self.id if status == RUNNING else None, created_at=now,
-                    started_at=now if status == RUNNING else None, ended_at=now if status == SKIPPED else None,
+                    job_id=job_id,
+                    scheduled_time=latest,
+                    attempt=1,
+                    trigger=trigger,
+                    status=status,
+                    owner=self.id if status == RUNNING else None,
+                    created_at=now,
+                    started_at=now if status == RUNNING else None,
+                    ended_at=now if status == SKIPPED else None,
                     note=note,
                 )
                 s.add(firing)
@@ -278,10 +288,16 @@ class Scheduler:
         if free <= 0:
             return 0
         with db.session(self.url) as s:
-            ids = s.execute(
-                select(JobRun.id).where(JobRun.status.in_(PENDING), JobRun.not_before <= now)
-                .order_by(JobRun.not_before).limit(free)
-            ).scalars().all()
+            ids = (
+                s.execute(
+                    select(JobRun.id)
+                    .where(JobRun.status.in_(PENDING), JobRun.not_before <= now)
+                    .order_by(JobRun.not_before)
+                    .limit(free)
+                )
+                .scalars()
+                .all()
+            )
         for firing_id in ids:
             with db.session(self.url) as s:
                 taken = s.execute(
@@ -318,7 +334,9 @@ class Scheduler:
             log.exception("firing %s failed in the scheduler", firing_id)
             if job is not None and firing is not None:
                 try:
-                    self._conclude(job, firing, runner.Outcome(FAILED, error="internal scheduler error (see its log)"))
+                    self._conclude(
+                        job, firing, runner.Outcome(FAILED, error="internal scheduler error (see its log)")
+                    )
                 except Exception:  # noqa: BLE001
                     log.exception("could not record firing %s", firing_id)
         finally:
@@ -360,21 +378,38 @@ class Scheduler:
                 .values(**values)
             ).rowcount
             if ended != 1:
-                log.warning("firing %s of job %s was concluded elsewhere; keeping that record", firing.id, job.name)
+                log.warning(
+                    "firing %s of job %s was concluded elsewhere; keeping that record", firing.id, job.name
+                )
                 return
             if outcome.status in RETRYABLE and firing.attempt <= job.retries:
                 from .api import bump_changes, retry_delay
 
                 retry_at = now + retry_delay(job, firing.attempt)
-                s.add(JobRun(
-                    job_id=job.id, scheduled_time=firing.scheduled_time, attempt=firing.attempt + 1,
-                    trigger=firing.trigger, triggered_by=firing.triggered_by, status=WAITING,
-                    not_before=retry_at, created_at=now,
-                    note=f"retry {firing.attempt} of {job.retries} after: {outcome.error or outcome.status}"[:2000],
-                ))
+                s.add(
+                    JobRun(
+                        job_id=job.id,
+                        scheduled_time=firing.scheduled_time,
+                        attempt=firing.attempt + 1,
+                        trigger=firing.trigger,
+                        triggered_by=firing.triggered_by,
+                        status=WAITING,
+                        not_before=retry_at,
+                        created_at=now,
+                        note=f"retry {firing.attempt} of {job.retries} after: {outcome.error or outcome.status}"[
+                            :2000
+                        ],
+                    )
+                )
                 bump_changes(s)
-        log.info("job %s firing %s attempt %s: %s%s", job.name, firing.id, firing.attempt, outcome.status,
-                 f" ({outcome.error})" if outcome.error else "")
+        log.info(
+            "job %s firing %s attempt %s: %s%s",
+            job.name,
+            firing.id,
+            firing.attempt,
+            outcome.status,
+            f" ({outcome.error})" if outcome.error else "",
+        )
         if retry_at is not None:
             self._wake.set()
             return  # not final: no alert until the retries are used up
@@ -428,9 +463,14 @@ class Scheduler:
         with db.session(self.url) as s:
             rows = s.execute(
                 select(JobRun.scheduled_time, JobRun.attempt, JobRun.status)
-                .where(JobRun.job_id == job_id, JobRun.id != firing_id, JobRun.status.in_(ENDED),
-                       JobRun.status != SKIPPED)
-                .order_by(JobRun.id.desc()).limit(20)
+                .where(
+                    JobRun.job_id == job_id,
+                    JobRun.id != firing_id,
+                    JobRun.status.in_(ENDED),
+                    JobRun.status != SKIPPED,
+                )
+                .order_by(JobRun.id.desc())
+                .limit(20)
             ).all()
         retried = {(cron.utc(t), a - 1) for t, a, _ in rows if a > 1}
         for t, attempt, status in rows:
@@ -474,8 +514,9 @@ class Scheduler:
         now = cron.now()
         host = socket.gethostname()
         with db.session(self.url) as s:
-            beats = s.execute(select(JobScheduler.id, JobScheduler.host, JobScheduler.pid,
-                                     JobScheduler.heartbeat_at)).all()
+            beats = s.execute(
+                select(JobScheduler.id, JobScheduler.host, JobScheduler.pid, JobScheduler.heartbeat_at)
+            ).all()
         live, dead = {self.id}, []
         for sid, shost, pid, beat in beats:
             if sid == self.id:
@@ -500,10 +541,14 @@ class Scheduler:
                     continue
                 s.expunge(firing)
                 s.expunge(job)
-            reason = (f"the scheduler running it ({owner or 'unknown'}) stopped before it ended; "
-                      "its kernel went with it")
+            reason = (
+                f"the scheduler running it ({owner or 'unknown'}) stopped before it ended; "
+                "its kernel went with it"
+            )
             runner.mark_run_failed(firing.run_id, reason)
-            self._conclude(job, firing, runner.Outcome(FAILED, error=reason, run_id=firing.run_id), owner=owner)
+            self._conclude(
+                job, firing, runner.Outcome(FAILED, error=reason, run_id=firing.run_id), owner=owner
+            )
         return len(orphans)
 
     # -- presence --------------------------------------------------------------------------
@@ -511,8 +556,16 @@ class Scheduler:
     def _register(self) -> None:
         now = cron.now()
         with db.session(self.url) as s:
-            s.merge(JobScheduler(id=self.id, host=socket.gethostname(), pid=os.getpid(), started_at=now,
-                                 heartbeat_at=now, workers=self.workers))
+            s.merge(
+                JobScheduler(
+                    id=self.id,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    started_at=now,
+                    heartbeat_at=now,
+                    workers=self.workers,
+                )
+            )
 
     def _heartbeat(self) -> None:
         from sqlalchemy import update
@@ -558,8 +611,14 @@ def schedulers(url: str | None = None, lease: float = 30.0) -> list[dict]:
     with db.session(url) as s:
         rows = s.execute(select(JobScheduler)).scalars().all()
         return [
-            {"id": r.id, "host": r.host, "pid": r.pid, "workers": r.workers,
-             "started_at": r.started_at.isoformat(), "heartbeat_age_s": round((now - cron.utc(r.heartbeat_at)).total_seconds(), 1)}
+            {
+                "id": r.id,
+                "host": r.host,
+                "pid": r.pid,
+                "workers": r.workers,
+                "started_at": r.started_at.isoformat(),
+                "heartbeat_age_s": round((now - cron.utc(r.heartbeat_at)).total_seconds(), 1),
+            }
             for r in rows
             if now - cron.utc(r.heartbeat_at) <= timedelta(seconds=lease)
         ]

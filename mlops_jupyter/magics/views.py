@@ -66,7 +66,9 @@ class RunsTable:
     def __repr__(self) -> str:
         if not self.runs:
             return "No runs yet."
-        header = f"{'run':28} {'status':9} {'started':19} " + " ".join(f"{k[:12]:>12}" for k in self.metric_keys)
+        header = f"{'run':28} {'status':9} {'started':19} " + " ".join(
+            f"{k[:12]:>12}" for k in self.metric_keys
+        )
         lines = [header]
         for r in self.runs:
             label = f"{(r.name or '')[:17]} ({r.run_id[:8]})"

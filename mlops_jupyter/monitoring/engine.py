@@ -65,13 +65,17 @@ def drift(
         if name is None:
             continue
         if name not in roles:
-            raise BadInput(f"{role} column {name!r} is not in both data sets", f"Columns: {', '.join(map(str, names))}")
+            raise BadInput(
+                f"{role} column {name!r} is not in both data sets", f"Columns: {', '.join(map(str, names))}"
+            )
         roles[name] = role
     if isinstance(drift_share, bool) or not isinstance(drift_share, (int, float)) or not 0 < drift_share <= 1:
         raise BadInput(f"drift_share={drift_share!r} is out of range", "Use a share in (0, 1], e.g. 0.5.")
     chosen = _overrides(names, test, tests, threshold, thresholds)
     if profile is None:
-        ref_kinds = {n: (frames.column_kind(reference[n], str(n)), bool(reference[n].notna().any())) for n in names}
+        ref_kinds = {
+            n: (frames.column_kind(reference[n], str(n)), bool(reference[n].notna().any())) for n in names
+        }
     else:
         ref_kinds = {n: (profile.columns[n].kind, profile.columns[n].n_valid > 0) for n in names}
     kinds = {name: _current_kind(current[name], name, *ref_kinds[name]) for name in names}
@@ -85,8 +89,9 @@ def drift(
 
     with ThreadPoolExecutor(max_workers=workers(n_jobs)) as pool:
         results = list(pool.map(one, names))
-    return DriftReport(results, drift_share=drift_share, reference_rows=ref_rows, current_rows=len(current),
-                       sketch=sketch)
+    return DriftReport(
+        results, drift_share=drift_share, reference_rows=ref_rows, current_rows=len(current), sketch=sketch
+    )
 
 
 def _overrides(names, test, tests, threshold, thresholds) -> dict:
@@ -94,13 +99,21 @@ def _overrides(names, test, tests, threshold, thresholds) -> dict:
     for label, mapping in (("tests", tests), ("thresholds", thresholds)):
         unknown = [k for k in mapping if k not in names]
         if unknown:
-            raise BadInput(f"{label} names unknown columns: {', '.join(map(str, unknown))}", f"Columns: {', '.join(map(str, names))}")
+            raise BadInput(
+                f"{label} names unknown columns: {', '.join(map(str, unknown))}",
+                f"Columns: {', '.join(map(str, names))}",
+            )
     for name in [test, *tests.values()]:
         if name is not None and name not in stattests.TESTS:
             raise BadInput(f"unknown drift test {name!r}", f"Tests: {', '.join(stattests.TESTS)}.")
     for value in [threshold, *thresholds.values()]:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            raise BadInput(f"threshold {value!r} is not a non-negative number", "e.g. 0.05 for p-values, 0.1 for distances.")
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+        ):
+            raise BadInput(
+                f"threshold {value!r} is not a non-negative number",
+                "e.g. 0.05 for p-values, 0.1 for distances.",
+            )
     return {n: (tests.get(n, test), thresholds.get(n, threshold)) for n in names}
 
 
@@ -153,13 +166,16 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
         res.plot = _category_plot(ref.categories, ref.counts, *cur_cats)
     else:
         res.out_of_range_share = float(
-            (np.searchsorted(cur, ref.min, "left") + len(cur) - np.searchsorted(cur, ref.max, "right")) / len(cur)
+            (np.searchsorted(cur, ref.min, "left") + len(cur) - np.searchsorted(cur, ref.max, "right"))
+            / len(cur)
         )
         res.plot = _numeric_plot(ref, cur)
     if ref.n_unique == 1:
         value = ref.categories[0] if ref.categories else ref.min
         n_cur = len(np.unique(cur)) if cur is not None else len(cur_cats[0])
-        return res.not_computable(f"constant in the reference ({value!r}); the current data has {n_cur} distinct value(s)")
+        return res.not_computable(
+            f"constant in the reference ({value!r}); the current data has {n_cur} distinct value(s)"
+        )
 
     n_values = ref.n_unique
     if n_values <= 5:
@@ -168,19 +184,26 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
     name = test or stattests.default_test(kind, ref.n_valid, n_values)
     spec = stattests.TESTS[name]
     if kind not in spec.kinds:
-        raise BadInput(f"test {name!r} does not apply to {kind} column {ref.name!r}", f"{name} takes {', '.join(spec.kinds)} columns.")
+        raise BadInput(
+            f"test {name!r} does not apply to {kind} column {ref.name!r}",
+            f"{name} takes {', '.join(spec.kinds)} columns.",
+        )
     res.test, res.threshold = name, spec.threshold if threshold is None else float(threshold)
     res.statistic, res.score = _run_test(name, ref, cur, cur_cats)
     res.drifted = bool(spec.drifted(res.score, res.threshold))
     uses_values = name in ("ks", "wasserstein") or (
-        name in ("jensenshannon", "psi_evidently") and kind == "numeric" and ref.n_unique > stattests.EVIDENTLY_CATEGORY_LIMIT
+        name in ("jensenshannon", "psi_evidently")
+        and kind == "numeric"
+        and ref.n_unique > stattests.EVIDENTLY_CATEGORY_LIMIT
     )
     res.exact = ref.exact or not uses_values  # counts and decile bins are exact in a sketch too
     return res
 
 
 def _key(value):
-    return float(value) if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) else value
+    return (
+        float(value) if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) else value
+    )
 
 
 def _run_test(name, ref: ColumnProfile, cur, cur_cats) -> tuple[float, float]:
@@ -197,7 +220,11 @@ def _run_test(name, ref: ColumnProfile, cur, cur_cats) -> tuple[float, float]:
         cur_share = kernels.quantile_bin_counts(cur, ref.psi_edges) / len(cur)
         value = stattests.psi(ref_share, cur_share)
         return value, value
-    binned = name in ("jensenshannon", "psi_evidently") and ref.kind == "numeric" and ref.n_unique > stattests.EVIDENTLY_CATEGORY_LIMIT
+    binned = (
+        name in ("jensenshannon", "psi_evidently")
+        and ref.kind == "numeric"
+        and ref.n_unique > stattests.EVIDENTLY_CATEGORY_LIMIT
+    )
     if binned:
         edges = kernels.sturges_edges(min(ref.min, cur[0]), max(ref.max, cur[-1]), ref.n_valid + len(cur))
         ref_share = kernels.histogram_counts(ref.values, edges) / len(ref.values)
@@ -240,7 +267,10 @@ def _aligned_counts(ref: ColumnProfile, cur, cur_cats, name):
         values, counts = np.unique(cur, return_counts=True)
         cur_map = dict(zip(values.tolist(), counts.tolist()))
     keys = sorted(set(ref_map) | set(cur_map), key=frames._sort_key)
-    return (np.array([ref_map.get(k, 0) for k in keys], np.int64), np.array([cur_map.get(k, 0) for k in keys], np.int64))
+    return (
+        np.array([ref_map.get(k, 0) for k in keys], np.int64),
+        np.array([cur_map.get(k, 0) for k in keys], np.int64),
+    )
 
 
 def _numeric_plot(ref: ColumnProfile, cur) -> dict:

@@ -21,7 +21,9 @@ def require_frame(data, what: str) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         if data.columns.duplicated().any():
             dupes = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-            raise BadInput(f"{what} has duplicate column names: {', '.join(dupes)}", "Column names must be unique.")
+            raise BadInput(
+                f"{what} has duplicate column names: {', '.join(dupes)}", "Column names must be unique."
+            )
         if len(data) == 0:
             raise BadInput(f"{what} has no rows", "Drift needs at least one row in each data set.")
         if data.shape[1] == 0:

@@ -96,13 +96,35 @@ class ReferenceProfile:
             path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
         arrays, meta_cols = {}, []
         for i, col in enumerate(self.columns.values()):
-            entry = {k: getattr(col, k) for k in ("name", "kind", "dtype", "n_rows", "n_missing", "n_unique",
-                                                  "exact", "mean", "std", "min", "max", "w_error", "categories")}
+            entry = {
+                k: getattr(col, k)
+                for k in (
+                    "name",
+                    "kind",
+                    "dtype",
+                    "n_rows",
+                    "n_missing",
+                    "n_unique",
+                    "exact",
+                    "mean",
+                    "std",
+                    "min",
+                    "max",
+                    "w_error",
+                    "categories",
+                )
+            }
             for key in ("values", "psi_edges", "psi_counts", "counts"):
                 if getattr(col, key) is not None:
                     arrays[f"{i}.{key}"] = getattr(col, key)
             meta_cols.append(entry)
-        meta = {"format": FORMAT, "n_rows": self.n_rows, "sketch": self.sketch, "meta": self.meta, "columns": meta_cols}
+        meta = {
+            "format": FORMAT,
+            "n_rows": self.n_rows,
+            "sketch": self.sketch,
+            "meta": self.meta,
+            "columns": meta_cols,
+        }
         arrays["meta"] = np.array(json.dumps(meta, default=_json_default))
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as fh:
@@ -126,7 +148,9 @@ def load_profile(path: str | os.PathLike) -> ReferenceProfile:
             meta = json.loads(str(data["meta"]))
             arrays = {k: data[k] for k in data.files if k != "meta"}
     except (ValueError, KeyError, OSError) as exc:
-        raise BadInput(f"{path} is not a drift profile ({exc})", "Profiles are .npz files from profile.save().")
+        raise BadInput(
+            f"{path} is not a drift profile ({exc})", "Profiles are .npz files from profile.save()."
+        )
     columns = {}
     for i, entry in enumerate(meta["columns"]):
         col = ColumnProfile(**entry)
@@ -136,7 +160,9 @@ def load_profile(path: str | os.PathLike) -> ReferenceProfile:
     return ReferenceProfile(columns, meta["n_rows"], meta.get("sketch"), meta.get("meta", {}))
 
 
-def drift_profile(reference, *, columns=None, sketch: int | None = None, n_jobs: int | None = None) -> ReferenceProfile:
+def drift_profile(
+    reference, *, columns=None, sketch: int | None = None, n_jobs: int | None = None
+) -> ReferenceProfile:
     """Profile ``reference`` (a DataFrame) once, to compare many current data sets with it.
 
     ``sketch=K`` keeps K quantiles per numeric column instead of every value; see
@@ -144,7 +170,9 @@ def drift_profile(reference, *, columns=None, sketch: int | None = None, n_jobs:
     """
     reference = frames.require_frame(reference, "reference")
     if sketch is not None and (not isinstance(sketch, int) or sketch < 100):
-        raise BadInput(f"sketch={sketch!r} is too small", "Use sketch=None (exact) or an int >= 100, e.g. 10_000.")
+        raise BadInput(
+            f"sketch={sketch!r} is too small", "Use sketch=None (exact) or an int >= 100, e.g. 10_000."
+        )
     names = list(reference.columns) if columns is None else list(columns)
     missing = [c for c in names if c not in reference.columns]
     if missing:
@@ -160,7 +188,9 @@ def workers(n_jobs: int | None) -> int:
     if n_jobs is None:
         return max(1, min(4, os.cpu_count() or 1))
     if not isinstance(n_jobs, int) or n_jobs < 1:
-        raise BadInput(f"n_jobs={n_jobs!r} is not a positive int", "Use n_jobs=None (all cores, up to 4) or 1, 2, ...")
+        raise BadInput(
+            f"n_jobs={n_jobs!r} is not a positive int", "Use n_jobs=None (all cores, up to 4) or 1, 2, ..."
+        )
     return n_jobs
 
 
@@ -170,8 +200,16 @@ def profile_column(series, name, kind: str, sketch: int | None, summary: bool = 
     n_rows = len(series)
     if kind == "categorical":
         categories, counts, missing = frames.categorical_counts(series)
-        return ColumnProfile(name, kind, str(series.dtype), n_rows, missing, len(categories),
-                             categories=categories, counts=counts)
+        return ColumnProfile(
+            name,
+            kind,
+            str(series.dtype),
+            n_rows,
+            missing,
+            len(categories),
+            categories=categories,
+            counts=counts,
+        )
     if kind != "numeric":
         return ColumnProfile(name, kind, str(series.dtype), n_rows, int(series.isna().sum()))
     values = kernels.sorted_finite(frames.numeric_values(series))

@@ -60,8 +60,15 @@ class DriftReport:
     drift is computable) reaches ``drift_share``.
     """
 
-    def __init__(self, columns: list[ColumnResult], *, drift_share: float = 0.5, reference_rows: int = 0,
-                 current_rows: int = 0, sketch: int | None = None):
+    def __init__(
+        self,
+        columns: list[ColumnResult],
+        *,
+        drift_share: float = 0.5,
+        reference_rows: int = 0,
+        current_rows: int = 0,
+        sketch: int | None = None,
+    ):
         self.columns = columns
         self.drift_share = drift_share
         self.reference_rows = reference_rows
@@ -113,8 +120,11 @@ class DriftReport:
         notes = []
         skipped = [c for c in self.columns if not c.computed]
         if skipped:
-            notes.append(f"no drift computable for {len(skipped)} column(s): " + "; ".join(
-                f"{c.column}: {c.reason}" for c in skipped[:5]) + (" ..." if len(skipped) > 5 else ""))
+            notes.append(
+                f"no drift computable for {len(skipped)} column(s): "
+                + "; ".join(f"{c.column}: {c.reason}" for c in skipped[:5])
+                + (" ..." if len(skipped) > 5 else "")
+            )
         approx = [c.column for c in self.columns if c.computed and not c.exact]
         if approx:
             notes.append(
@@ -125,8 +135,10 @@ class DriftReport:
 
     def summary(self) -> str:
         verdict = "DRIFT" if self.drifted else "no drift"
-        return (f"{verdict}: {len(self.drifted_columns)} of {len(self.tested)} feature columns drifted "
-                f"(share {self.share:.2f}, threshold {self.drift_share:.2f})")
+        return (
+            f"{verdict}: {len(self.drifted_columns)} of {len(self.tested)} feature columns drifted "
+            f"(share {self.share:.2f}, threshold {self.drift_share:.2f})"
+        )
 
     def __repr__(self) -> str:
         return f"<DriftReport {self.summary()}>"
@@ -137,11 +149,22 @@ class DriftReport:
 
         rows = [
             {
-                "column": c.column, "role": c.role, "kind": c.kind, "test": c.test, "statistic": c.statistic,
-                "score": c.score, "threshold": c.threshold, "drifted": c.drifted, "reason": c.reason,
-                "reference_missing": c.reference_missing, "current_missing": c.current_missing,
-                "missing_change": c.missing_change, "unseen_share": c.unseen_share,
-                "unseen": c.unseen, "out_of_range_share": c.out_of_range_share, "exact": c.exact,
+                "column": c.column,
+                "role": c.role,
+                "kind": c.kind,
+                "test": c.test,
+                "statistic": c.statistic,
+                "score": c.score,
+                "threshold": c.threshold,
+                "drifted": c.drifted,
+                "reason": c.reason,
+                "reference_missing": c.reference_missing,
+                "current_missing": c.current_missing,
+                "missing_change": c.missing_change,
+                "unseen_share": c.unseen_share,
+                "unseen": c.unseen,
+                "out_of_range_share": c.out_of_range_share,
+                "exact": c.exact,
             }
             for c in self.columns
         ]
@@ -167,8 +190,13 @@ class DriftReport:
         if not isinstance(data, dict) or data.get("kind") != "drift_report":
             raise BadInput("not a drift report", "Load the drift/report.json artifact a DriftReport logged.")
         cols = [ColumnResult(**c) for c in data["columns"]]
-        return cls(cols, drift_share=data["drift_share"], reference_rows=data["reference_rows"],
-                   current_rows=data["current_rows"], sketch=data.get("sketch"))
+        return cls(
+            cols,
+            drift_share=data["drift_share"],
+            reference_rows=data["reference_rows"],
+            current_rows=data["current_rows"],
+            sketch=data.get("sketch"),
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> DriftReport:
@@ -202,8 +230,11 @@ class DriftReport:
         """Log metrics plus ``<artifact_path>/report.html`` and ``report.json`` to a run."""
         from .runlog import log_result
 
-        log_result(self.metrics(), {f"{artifact_path}/report.html": self.to_html(),
-                                    f"{artifact_path}/report.json": self.to_json()}, run_id)
+        log_result(
+            self.metrics(),
+            {f"{artifact_path}/report.html": self.to_html(), f"{artifact_path}/report.json": self.to_json()},
+            run_id,
+        )
 
     def widget(self):
         from ..widgets.drift import DriftWidget

@@ -127,8 +127,13 @@ def _smirnov(n: int, d: float) -> float:
 
     j = np.arange(int(np.floor(n * (1 - d))) + 1, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_terms = (gammaln(n + 1) - gammaln(j + 1) - gammaln(n - j + 1)
-                     + (n - j) * np.log(1 - d - j / n) + (j - 1) * np.log(d + j / n))
+        log_terms = (
+            gammaln(n + 1)
+            - gammaln(j + 1)
+            - gammaln(n - j + 1)
+            + (n - j) * np.log(1 - d - j / n)
+            + (j - 1) * np.log(d + j / n)
+        )
     return float(d * np.nan_to_num(np.exp(log_terms)).sum())
 
 

@@ -141,7 +141,9 @@ class RunWriter:
 
     # -- what a run captures without being asked ----------------------------------------
 
-    def context_tags(self, event: dict, version: str | None = None, snapshot: Path | None = None) -> dict[str, str]:
+    def context_tags(
+        self, event: dict, version: str | None = None, snapshot: Path | None = None
+    ) -> dict[str, str]:
         """Tags that make a run reproducible: git state, environment, notebook path and version.
 
         ``event`` needs ``notebook`` (a path) or ``cwd``. A caller that executes a copy of the
@@ -177,7 +179,6 @@ class RunWriter:
                 snapshot or path, version, display=display_path(path)
             )
         return tags
-
 
     def version_record(self, path: Path, version: str, display: str | None = None) -> str:
         """The run that stores notebook ``version`` as an artifact, created once per version.

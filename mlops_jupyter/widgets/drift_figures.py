@@ -24,8 +24,10 @@ def verdict_html(report) -> str:
     ]
     for role, col in (("Prediction", report.prediction_drift), ("Target", report.target_drift)):
         if col is not None:
-            lines.append(f"<div><b>{role} drift</b> ({html.escape(str(col.column))}): {_state(col)}"
-                         f" &mdash; {col.test or ''} {fmt(col.score)}</div>")
+            lines.append(
+                f"<div><b>{role} drift</b> ({html.escape(str(col.column))}): {_state(col)}"
+                f" &mdash; {col.test or ''} {fmt(col.score)}</div>"
+            )
     for note in report.notes:
         lines.append(f"<div style='color:#666'>Note: {html.escape(note)}</div>")
     return "\n".join(lines)
@@ -56,7 +58,9 @@ def sorted_columns(report, sort_by: str = "drifted", descending: bool = True) ->
         if sort_by == "score":
             return (0, c.score) if c.score is not None and not math.isnan(c.score) else (-1, 0)
         # drifted first, then the strongest evidence (smallest p-value, largest distance)
-        strength = -1.0 if c.score is None else (1 - c.score if c.test in ("ks", "chisquare", "ztest") else c.score)
+        strength = (
+            -1.0 if c.score is None else (1 - c.score if c.test in ("ks", "chisquare", "ztest") else c.score)
+        )
         return (-1 if c.drifted is None else int(c.drifted), strength)
 
     ordered = sorted(report.columns, key=key, reverse=descending)
@@ -66,22 +70,42 @@ def sorted_columns(report, sort_by: str = "drifted", descending: bool = True) ->
 
 
 def table_html(report, sort_by: str = "drifted", descending: bool = True, selected=None) -> str:
-    head = ("column", "role", "type", "test", "score", "threshold", "drifted", "missing (ref → cur)", "unseen")
+    head = (
+        "column",
+        "role",
+        "type",
+        "test",
+        "score",
+        "threshold",
+        "drifted",
+        "missing (ref → cur)",
+        "unseen",
+    )
     rows = []
     for c in sorted_columns(report, sort_by, descending):
         outline = "outline:2px solid #333;" if c.column == selected else ""
         unseen = f"{c.unseen_share:.1%}" if c.kind == "categorical" and c.computed else ""
         cells = (
-            html.escape(str(c.column)), c.role, c.kind, c.test or "&ndash;", fmt(c.score), fmt(c.threshold),
+            html.escape(str(c.column)),
+            c.role,
+            c.kind,
+            c.test or "&ndash;",
+            fmt(c.score),
+            fmt(c.threshold),
             _state(c) if c.computed else f"n/a: {html.escape(c.reason or '')}",
-            f"{c.reference_missing:.1%} → {c.current_missing:.1%}", unseen,
+            f"{c.reference_missing:.1%} → {c.current_missing:.1%}",
+            unseen,
         )
         tds = "".join(f"<td style='padding:2px 8px'>{v}</td>" for v in cells)
-        rows.append(f"<tr class='drift-row' data-column='{html.escape(str(c.column))}' "
-                    f"style='background:{ROW_COLORS[c.drifted]};{outline}'>{tds}</tr>")
+        rows.append(
+            f"<tr class='drift-row' data-column='{html.escape(str(c.column))}' "
+            f"style='background:{ROW_COLORS[c.drifted]};{outline}'>{tds}</tr>"
+        )
     ths = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in head)
-    return (f"<table class='mlops-drift-table' style='border-collapse:collapse;font-size:12px'>"
-            f"<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f"<table class='mlops-drift-table' style='border-collapse:collapse;font-size:12px'>"
+        f"<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def column_figure(col, mode: str = "histogram") -> go.Figure:
@@ -106,8 +130,19 @@ def column_figure(col, mode: str = "histogram") -> go.Figure:
             fig.add_bar(x=centers, y=plot[name], width=width, name=name, marker_color=color, opacity=0.55)
         fig.update_layout(barmode="overlay", yaxis_title="share of rows")
     else:
-        fig.add_annotation(text=html.escape(col.reason or "nothing to plot"), showarrow=False, x=0.5, y=0.5,
-                           xref="paper", yref="paper")
-    fig.update_layout(title=title, height=360, margin={"l": 50, "r": 20, "t": 50, "b": 40},
-                      legend={"orientation": "h", "y": -0.15}, template="plotly_white")
+        fig.add_annotation(
+            text=html.escape(col.reason or "nothing to plot"),
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
+    fig.update_layout(
+        title=title,
+        height=360,
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        template="plotly_white",
+    )
     return fig

@@ -21,23 +21,37 @@ class ExplainWidget(W.VBox):
     def __init__(self, exp):
         self.exp = exp
         self.header = W.HTML(self._header())
-        self.klass = W.Dropdown(options=[(str(c), i) for i, c in enumerate(exp.classes)], value=0,
-                                description="Class", layout=W.Layout(width="240px",
-                                                                     display="" if len(exp.classes) > 1 else "none"))
+        self.klass = W.Dropdown(
+            options=[(str(c), i) for i, c in enumerate(exp.classes)],
+            value=0,
+            description="Class",
+            layout=W.Layout(width="240px", display="" if len(exp.classes) > 1 else "none"),
+        )
         top = F.ranked_features(exp, 0)
         names = exp.feature_names
-        self.feature = W.Dropdown(options=[(names[i], i) for i in top], value=top[0], description="Feature",
-                                  layout=W.Layout(width="300px"))
+        self.feature = W.Dropdown(
+            options=[(names[i], i) for i in top],
+            value=top[0],
+            description="Feature",
+            layout=W.Layout(width="300px"),
+        )
         second = top[1] if len(top) > 1 else None
-        self.color_by = W.Dropdown(options=[("(none)", None)] + [(names[i], i) for i in top], value=second,
-                                   description="Colour by", layout=W.Layout(width="300px"))
-        self.row = W.BoundedIntText(value=0, min=0, max=exp.n_rows - 1, description="Row #",
-                                    layout=W.Layout(width="180px"))
+        self.color_by = W.Dropdown(
+            options=[("(none)", None)] + [(names[i], i) for i in top],
+            value=second,
+            description="Colour by",
+            layout=W.Layout(width="300px"),
+        )
+        self.row = W.BoundedIntText(
+            value=0, min=0, max=exp.n_rows - 1, description="Row #", layout=W.Layout(width="180px")
+        )
         self.slots = {
             "importance": FigureSlot(self._sized(F.importance_figure(exp, 0))),
             "beeswarm": FigureSlot(self._sized(F.beeswarm_figure(exp, 0)), on_click=self._on_point),
-            "dependence": FigureSlot(self._sized(F.dependence_figure(exp, 0, self.feature.value, self.color_by.value)),
-                                     on_click=self._on_point),
+            "dependence": FigureSlot(
+                self._sized(F.dependence_figure(exp, 0, self.feature.value, self.color_by.value)),
+                on_click=self._on_point,
+            ),
             "waterfall": FigureSlot(self._sized(F.waterfall_figure(exp, 0, 0))),
         }
         self.klass.observe(self._on_class, names="value")
@@ -45,21 +59,28 @@ class ExplainWidget(W.VBox):
         self.color_by.observe(self._on_dependence, names="value")
         self.row.observe(self._on_row, names="value")
         slots = self.slots
-        super().__init__([
-            self.header,
-            self.klass,
-            W.HBox([slots["importance"], slots["beeswarm"]], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([self.feature, self.color_by, self.row]),
-            W.HBox([slots["dependence"], slots["waterfall"]], layout=W.Layout(flex_flow="row wrap")),
-        ])
+        super().__init__(
+            [
+                self.header,
+                self.klass,
+                W.HBox([slots["importance"], slots["beeswarm"]], layout=W.Layout(flex_flow="row wrap")),
+                W.HBox([self.feature, self.color_by, self.row]),
+                W.HBox([slots["dependence"], slots["waterfall"]], layout=W.Layout(flex_flow="row wrap")),
+            ]
+        )
         self.add_class("mlops-explain-widget")
 
     def _header(self) -> str:
         exp = self.exp
-        sample = (f"Explained a random sample of {exp.n_rows:,} of {exp.n_total:,} rows (max_rows)."
-                  if exp.sampled else f"Explained all {exp.n_rows:,} rows.")
-        return (f"<div style='font-size:1.15em;font-weight:600'>{html.escape(exp.model)}: SHAP values "
-                f"({exp.explainer} explainer, {exp.output})</div><div class='mlops-sample-note'>{sample}</div>")
+        sample = (
+            f"Explained a random sample of {exp.n_rows:,} of {exp.n_total:,} rows (max_rows)."
+            if exp.sampled
+            else f"Explained all {exp.n_rows:,} rows."
+        )
+        return (
+            f"<div style='font-size:1.15em;font-weight:600'>{html.escape(exp.model)}: SHAP values "
+            f"({exp.explainer} explainer, {exp.output})</div><div class='mlops-sample-note'>{sample}</div>"
+        )
 
     @property
     def k(self) -> int:

@@ -41,8 +41,11 @@ def importance_figure(exp, k: int = 0, top: int = TOP) -> go.Figure:
         labels.append(f"{len(rest)} other features")
         values.append(float(mean_abs[rest].sum()))
     fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h", marker_color="#4C78A8"))
-    fig.update_layout(title=f"Global importance: mean |SHAP| ({_class_label(exp, k)})",
-                      xaxis_title=f"mean |{units(exp)}|", **_LAYOUT)
+    fig.update_layout(
+        title=f"Global importance: mean |SHAP| ({_class_label(exp, k)})",
+        xaxis_title=f"mean |{units(exp)}|",
+        **_LAYOUT,
+    )
     return fig
 
 
@@ -61,23 +64,46 @@ def beeswarm_data(exp, k: int, top: int = TOP) -> dict:
         rows.append(np.arange(n))
         names.append(np.full(n, exp.feature_names[f], dtype=object))
         texts.append(exp.data.iloc[:, f].astype(str).to_numpy())
+
     def cat(parts):
         return np.concatenate(parts) if parts else np.array([])
 
-    return {"x": cat(xs), "y": cat(ys), "color": cat(colors), "row": cat(rows), "name": cat(names),
-            "text": cat(texts), "ticks": [exp.feature_names[f] for f in shown][::-1]}
+    return {
+        "x": cat(xs),
+        "y": cat(ys),
+        "color": cat(colors),
+        "row": cat(rows),
+        "name": cat(names),
+        "text": cat(texts),
+        "ticks": [exp.feature_names[f] for f in shown][::-1],
+    }
 
 
 def beeswarm_figure(exp, k: int = 0, top: int = TOP) -> go.Figure:
     d = beeswarm_data(exp, k, top)
-    fig = go.Figure(go.Scattergl(
-        x=d["x"], y=d["y"], mode="markers", customdata=d["row"], text=d["text"], hovertext=d["name"],
-        marker={"color": d["color"], "colorscale": "RdBu_r", "size": 4, "opacity": 0.8,
-                "colorbar": {"title": "feature value", "tickvals": [0, 1], "ticktext": ["low", "high"]}},
-        hovertemplate="%{hovertext} = %{text}<br>SHAP %{x:.4f}<br>row %{customdata}<extra></extra>",
-    ))
-    fig.update_layout(title=f"SHAP values per row ({_class_label(exp, k)}); click a point for its waterfall",
-                      xaxis_title=units(exp), **_LAYOUT)
+    fig = go.Figure(
+        go.Scattergl(
+            x=d["x"],
+            y=d["y"],
+            mode="markers",
+            customdata=d["row"],
+            text=d["text"],
+            hovertext=d["name"],
+            marker={
+                "color": d["color"],
+                "colorscale": "RdBu_r",
+                "size": 4,
+                "opacity": 0.8,
+                "colorbar": {"title": "feature value", "tickvals": [0, 1], "ticktext": ["low", "high"]},
+            },
+            hovertemplate="%{hovertext} = %{text}<br>SHAP %{x:.4f}<br>row %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"SHAP values per row ({_class_label(exp, k)}); click a point for its waterfall",
+        xaxis_title=units(exp),
+        **_LAYOUT,
+    )
     fig.update_yaxes(tickvals=list(range(len(d["ticks"]))), ticktext=d["ticks"])
     return fig
 
@@ -86,14 +112,27 @@ def dependence_figure(exp, k: int, feature: int, color_by: int | None) -> go.Fig
     x = numeric_column(exp, feature)
     marker = {"size": 5, "opacity": 0.8}
     if color_by is not None:
-        marker.update(color=numeric_column(exp, color_by), colorscale="Viridis",
-                      colorbar={"title": exp.feature_names[color_by]})
-    fig = go.Figure(go.Scattergl(
-        x=x, y=exp.values[:, feature, k], mode="markers", customdata=np.arange(exp.n_rows), marker=marker,
-        hovertemplate="value %{x}<br>SHAP %{y:.4f}<br>row %{customdata}<extra></extra>",
-    ))
-    fig.update_layout(title=f"Dependence: {exp.feature_names[feature]}", xaxis_title=exp.feature_names[feature],
-                      yaxis_title=units(exp), **{**_LAYOUT, "margin": {"l": 60, "r": 20, "t": 50, "b": 40}})
+        marker.update(
+            color=numeric_column(exp, color_by),
+            colorscale="Viridis",
+            colorbar={"title": exp.feature_names[color_by]},
+        )
+    fig = go.Figure(
+        go.Scattergl(
+            x=x,
+            y=exp.values[:, feature, k],
+            mode="markers",
+            customdata=np.arange(exp.n_rows),
+            marker=marker,
+            hovertemplate="value %{x}<br>SHAP %{y:.4f}<br>row %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Dependence: {exp.feature_names[feature]}",
+        xaxis_title=exp.feature_names[feature],
+        yaxis_title=units(exp),
+        **{**_LAYOUT, "margin": {"l": 60, "r": 20, "t": 50, "b": 40}},
+    )
     return fig
 
 
@@ -107,13 +146,21 @@ def waterfall_figure(exp, k: int, row: int, top: int = TOP) -> go.Figure:
         labels.append(f"{len(rest)} other features")
         values.append(float(contrib[rest].sum()))
     base = float(exp.base_values[row, k])
-    fig = go.Figure(go.Waterfall(
-        orientation="h", base=base, x=values[::-1], y=labels[::-1], measure=["relative"] * len(values),
-        increasing={"marker": {"color": "#d62728"}}, decreasing={"marker": {"color": "#1f77b4"}},
-    ))
+    fig = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            base=base,
+            x=values[::-1],
+            y=labels[::-1],
+            measure=["relative"] * len(values),
+            increasing={"marker": {"color": "#d62728"}},
+            decreasing={"marker": {"color": "#1f77b4"}},
+        )
+    )
     label = exp.data.index[row]
-    fig.update_layout(title=f"Row {label}: {base:.4f} (base) → {base + sum(values):.4f}",
-                      xaxis_title=units(exp), **_LAYOUT)
+    fig.update_layout(
+        title=f"Row {label}: {base:.4f} (base) → {base + sum(values):.4f}", xaxis_title=units(exp), **_LAYOUT
+    )
     return fig
 
 

@@ -92,7 +92,10 @@ class SchedulerProcess:
         self._fh = open(self.log, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mlops_jupyter.cli", "scheduler", "-v", *args],
-            cwd=cwd, env={**os.environ, **(env or {})}, stdout=self._fh, stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -101,8 +104,12 @@ class SchedulerProcess:
         return self.proc.pid
 
     def wait_ready(self, timeout: float = 60) -> SchedulerProcess:
-        wait_for(lambda: "started:" in self.output() or self.proc.poll() is not None, timeout, 0.1,
-                 "the scheduler to start")
+        wait_for(
+            lambda: "started:" in self.output() or self.proc.poll() is not None,
+            timeout,
+            0.1,
+            "the scheduler to start",
+        )
         assert self.proc.poll() is None, self.output()
         return self
 
@@ -172,8 +179,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                received.append({"path": self.path, "headers": dict(self.headers), "raw": data,
-                                 "json": json.loads(data)})
+                received.append(
+                    {"path": self.path, "headers": dict(self.headers), "raw": data, "json": json.loads(data)}
+                )
                 self.send_response(204)
                 self.end_headers()
 
@@ -282,11 +290,37 @@ class Postgres:
         if self.run_as:
             subprocess.run(["chown", "-R", f"{self.run_as}:", str(base)], check=True)
             os.chmod(base, 0o755)
-        self._run([_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                   "--no-sync"])
-        options = f"-p {self.port} -k {self.sockets} -c listen_addresses='' -c fsync=off -c max_connections=200"
-        self._run([_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(base / "server.log"),
-                   "-w", "-t", "60", "start"])
+        self._run(
+            [
+                _pg_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
+        options = (
+            f"-p {self.port} -k {self.sockets} -c listen_addresses='' -c fsync=off -c max_connections=200"
+        )
+        self._run(
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(base / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
 
     def _run(self, argv: list[str]) -> None:
         if self.run_as:
@@ -302,8 +336,9 @@ class Postgres:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(host=str(self.sockets), port=self.port, user="postgres", dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.sockets), port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -341,9 +376,15 @@ def postgres_store(postgres, mlops_home, monkeypatch):
     _testing.reset_state()
 
 
-def mlops_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+def mlops_cli(
+    *args: str, cwd: Path, env: dict | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess:
     """The real `mlops` command in a child process (exit codes and output as a user sees them)."""
     return subprocess.run(
-        [sys.executable, "-m", "mlops_jupyter.cli", *args], cwd=cwd, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "mlops_jupyter.cli", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

@@ -18,17 +18,26 @@ def test_failure_and_recovery_alerts_reach_webhooks_and_email_and_a_dead_receive
     dead = unreachable_url()
     (project / "mlops.toml").write_text(f'[alerts]\nwebhook = "{dead}"\n')  # a global channel, unreachable
     monkeypatch.setenv("MLOPS_ALERT_SECRET", "s3cret")
-    mlops.schedule(path, None, name="flaky", parameters={"mode": "raise"},
-                   alerts=[f"webhook={webhook.url}", "email=ml-oncall@example.com"])
+    mlops.schedule(
+        path,
+        None,
+        name="flaky",
+        parameters={"mode": "raise"},
+        alerts=[f"webhook={webhook.url}", "email=ml-oncall@example.com"],
+    )
     scheduler_process()
 
     mlops.run_job("flaky")
     (failed,) = ended("flaky", 1)
-    failed = wait_for(lambda: next((f for f in history("flaky") if f.alerts), None), 20, what="alert outcomes")
+    failed = wait_for(
+        lambda: next((f for f in history("flaky") if f.alerts), None), 20, what="alert outcomes"
+    )
     assert failed.status == "failed" and failed.run_id  # the job ran; only the alert to `dead` failed
     outcomes = {a["channel"]: a for a in failed.alerts}
     assert outcomes[f"webhook={webhook.url}"]["ok"] and outcomes["email=ml-oncall@example.com"]["ok"]
-    assert not outcomes[f"webhook={dead}"]["ok"] and "Connection refused" in outcomes[f"webhook={dead}"]["error"]
+    assert (
+        not outcomes[f"webhook={dead}"]["ok"] and "Connection refused" in outcomes[f"webhook={dead}"]["error"]
+    )
 
     (request,) = webhook.requests
     event = request["json"]
@@ -49,7 +58,9 @@ def test_failure_and_recovery_alerts_reach_webhooks_and_email_and_a_dead_receive
     mlops.run_job("flaky")
     recovered = ended("flaky", 3)[-1]
     assert recovered.status == "succeeded"
-    wait_for(lambda: len(mailbox.messages) == 3, 20, what="the recovery email")  # sent after the status is written
+    wait_for(
+        lambda: len(mailbox.messages) == 3, 20, what="the recovery email"
+    )  # sent after the status is written
     assert [r["json"]["event"] for r in webhook.requests] == ["failure", "failure", "recovery"]
     assert mailbox.messages[-1]["message"]["Subject"] == "[mlops] job flaky recovered"
     # A success after a success is news to nobody.
@@ -60,8 +71,15 @@ def test_failure_and_recovery_alerts_reach_webhooks_and_email_and_a_dead_receive
 
 def test_no_alert_until_the_retries_are_used_up(validated, scheduler_process, webhook):
     path = chaos(validated)
-    mlops.schedule(path, None, name="retried", parameters={"mode": "raise"}, retries=1, retry_delay="0.5s",
-                   alerts=[f"webhook={webhook.url}"])
+    mlops.schedule(
+        path,
+        None,
+        name="retried",
+        parameters={"mode": "raise"},
+        retries=1,
+        retry_delay="0.5s",
+        alerts=[f"webhook={webhook.url}"],
+    )
     scheduler_process()
     mlops.run_job("retried")
     ended("retried", 2)

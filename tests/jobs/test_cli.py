@@ -39,8 +39,20 @@ def test_bad_input_gets_one_clear_line_and_the_exit_code_of_its_kind(validated, 
     assert "mlops validate draft.ipynb" in mlops_cli("schedule", "draft.ipynb", cwd=project).stderr
 
     dead = unreachable_url()  # accepted: an alert receiver may be down today
-    out = mlops_cli("schedule", "nb.ipynb", "--cron", "0 6 * * *", "--name", "n1", "-p", "x", "3",
-                    "--alert", f"webhook={dead}", cwd=project)
+    out = mlops_cli(
+        "schedule",
+        "nb.ipynb",
+        "--cron",
+        "0 6 * * *",
+        "--name",
+        "n1",
+        "-p",
+        "x",
+        "3",
+        "--alert",
+        f"webhook={dead}",
+        cwd=project,
+    )
     assert out.returncode == 0 and "scheduled job n1" in out.stdout
     out = mlops_cli("schedule", "nb.ipynb", "--cron", "0 6 * * *", "--name", "n1", cwd=project)
     assert out.returncode == 5 and "already exists" in out.stderr

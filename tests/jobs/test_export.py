@@ -26,8 +26,16 @@ def _kw(call, name):
 @pytest.fixture
 def job(validated):
     path = validated("score.ipynb", parameters='x = 1\nlabel = "a"\n')
-    return mlops.schedule(path, "0 6 * * mon-fri", tz="Europe/Berlin", name="daily-scoring",
-                          parameters={"x": 5, "label": "b"}, retries=2, retry_delay="90s", timeout="30m")
+    return mlops.schedule(
+        path,
+        "0 6 * * mon-fri",
+        tz="Europe/Berlin",
+        name="daily-scoring",
+        parameters={"x": 5, "label": "b"},
+        retries=2,
+        retry_delay="90s",
+        timeout="30m",
+    )
 
 
 def test_airflow_dag_runs_the_pinned_notebook_with_papermill_on_the_same_schedule(job, project):
@@ -48,11 +56,20 @@ def test_airflow_dag_runs_the_pinned_notebook_with_papermill_on_the_same_schedul
     task = _call(tree, "PapermillOperator")
     assert ast.literal_eval(_kw(task, "task_id")) == "run_notebook"
     wanted = ("PARAMETERS", "NOTEBOOK_FILE", "NOTEBOOK_VERSION")
-    constants = {t.id: ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
-                 for t in n.targets if isinstance(t, ast.Name) and t.id in wanted}
+    constants = {
+        t.id: ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name) and t.id in wanted
+    }
     assert constants["PARAMETERS"] == {"x": 5, "label": "b"}
     assert (dag_path.parent / constants["NOTEBOOK_FILE"]) == notebook_path
-    assert version_of(json.loads(notebook_path.read_text())) == job.notebook_version == constants["NOTEBOOK_VERSION"]
+    assert (
+        version_of(json.loads(notebook_path.read_text()))
+        == job.notebook_version
+        == constants["NOTEBOOK_VERSION"]
+    )
     args = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "default_args")
     retries = next(v for k, v in zip(args.keys, args.values) if ast.literal_eval(k) == "retries")
     assert ast.literal_eval(retries) == 2

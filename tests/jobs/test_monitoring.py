@@ -24,12 +24,30 @@ def test_a_drifting_batch_alerts_and_retrains_a_challenger_never_a_champion(
     assert mlops.validate(project / "monitor.ipynb").passed  # no drift on today's data
     assert mlops.validate(project / "score.ipynb").passed
 
-    mlops.schedule(project / "monitor_retrain.ipynb", None, name="retrain", parameters={"shift": 0.5},
-                   register_model="cancer")
-    mlops.schedule(project / "monitor.ipynb", "0 * * * *", name="monitor", parameters={"shift": 0.5},
-                   retrain_job="retrain", alerts=[f"webhook={webhook.url}"])
-    mlops.schedule(project / "score.ipynb", "0 6 * * *", tz="Europe/Berlin", name="daily-scoring",
-                   parameters={"model_uri": "models:/cancer@champion"}, retries=2, timeout="30m")
+    mlops.schedule(
+        project / "monitor_retrain.ipynb",
+        None,
+        name="retrain",
+        parameters={"shift": 0.5},
+        register_model="cancer",
+    )
+    mlops.schedule(
+        project / "monitor.ipynb",
+        "0 * * * *",
+        name="monitor",
+        parameters={"shift": 0.5},
+        retrain_job="retrain",
+        alerts=[f"webhook={webhook.url}"],
+    )
+    mlops.schedule(
+        project / "score.ipynb",
+        "0 6 * * *",
+        tz="Europe/Berlin",
+        name="daily-scoring",
+        parameters={"model_uri": "models:/cancer@champion"},
+        retries=2,
+        timeout="30m",
+    )
     scheduler_process()
     mlops.run_job("monitor")
     mlops.run_job("daily-scoring")
@@ -53,7 +71,9 @@ def test_a_drifting_batch_alerts_and_retrains_a_challenger_never_a_champion(
     assert {k: str(v) for k, v in aliases.items()} == {"champion": "1", "challenger": "2"}
     promotions = [e for e in mlops.audit(model="cancer", action="promote")]
     assert [(e["target"], e["after"]["version"]) for e in promotions] == [
-        ("model:cancer@champion", "1"), ("model:cancer@challenger", "2")]
+        ("model:cancer@champion", "1"),
+        ("model:cancer@challenger", "2"),
+    ]
     assert promotions[1]["after"]["checks"][0] == {**promotions[1]["after"]["checks"][0], "passed": True}
 
     (scored,) = ended("daily-scoring", 1, timeout=120)

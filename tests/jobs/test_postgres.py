@@ -24,7 +24,10 @@ def test_the_store_migrates_and_keeps_jobs_on_postgresql(postgres_store, validat
     mlops.pause_job("nightly")
     mlops.update_job("nightly", retries=2, reason="flaky source")
     assert [e["action"] for e in mlops.audit(limit=10) if e["target"] == "job:nightly"] == [
-        "schedule", "pause", "update"]
+        "schedule",
+        "pause",
+        "update",
+    ]
     from mlops_jupyter.registry.audit import verify
 
     assert verify() == []
@@ -48,8 +51,14 @@ def test_two_schedulers_share_a_postgresql_store_without_doubling_and_recover_a_
     assert sorted(runs) == sorted(f.run_id for f in firings if f.status == "succeeded")
 
     # SIGKILL the scheduler running a slow firing: the survivor fails it and retries it.
-    mlops.schedule(path, None, name="pg-slow", parameters={"mode": "slow-once", "pause": 120.0},
-                   retries=1, retry_delay="1s")
+    mlops.schedule(
+        path,
+        None,
+        name="pg-slow",
+        parameters={"mode": "slow-once", "pause": 120.0},
+        retries=1,
+        retry_delay="1s",
+    )
     second.kill()
     mlops.run_job("pg-slow")
     wait_for(lambda: trace(project, "slow-once"), 60, what="the slow notebook to start")

@@ -12,8 +12,15 @@ import mlops_jupyter as mlops
 from .conftest import QUICK, make_notebook
 
 ROUTES = [
-    ("GET", "jobs"), ("POST", "jobs"), ("GET", "jobs/x"), ("PATCH", "jobs/x"), ("DELETE", "jobs/x"),
-    ("GET", "jobs/x/history"), ("POST", "jobs/x/run"), ("POST", "jobs/x/pause"), ("POST", "jobs/x/resume"),
+    ("GET", "jobs"),
+    ("POST", "jobs"),
+    ("GET", "jobs/x"),
+    ("PATCH", "jobs/x"),
+    ("DELETE", "jobs/x"),
+    ("GET", "jobs/x/history"),
+    ("POST", "jobs/x/run"),
+    ("POST", "jobs/x/pause"),
+    ("POST", "jobs/x/resume"),
 ]
 
 
@@ -47,11 +54,22 @@ async def test_every_route_refuses_unauthenticated_callers(jp_fetch, project):
 
 
 async def test_the_job_life_cycle_over_rest(jp_fetch, validated, project):
-    validated("score.ipynb", parameters='x = 1\n')
-    code, created = await call(jp_fetch, "POST", "jobs", {
-        "notebook": "score.ipynb", "name": "daily-scoring", "cron": "0 6 * * *", "timezone": "Europe/Berlin",
-        "parameters": {"x": "4"}, "retries": 1, "timeout": "10m", "alerts": ["webhook=https://hooks.example/ml"],
-    })
+    validated("score.ipynb", parameters="x = 1\n")
+    code, created = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        {
+            "notebook": "score.ipynb",
+            "name": "daily-scoring",
+            "cron": "0 6 * * *",
+            "timezone": "Europe/Berlin",
+            "parameters": {"x": "4"},
+            "retries": 1,
+            "timeout": "10m",
+            "alerts": ["webhook=https://hooks.example/ml"],
+        },
+    )
     assert code == 201 and created["name"] == "daily-scoring" and created["parameters"] == {"x": 4}
     assert created["next_fire_local"].endswith(("06:00:00+01:00", "06:00:00+02:00"))
 
@@ -83,8 +101,16 @@ async def test_errors_follow_the_api_rules(jp_fetch, validated, project, monkeyp
     make_notebook(project / "draft.ipynb", [QUICK + "draft = 1\n"])
     cases = [
         ({"notebook": "score.ipynb", "cron": "every day"}, 400, "invalid cron expression"),
-        ({"notebook": "score.ipynb", "cron": "0 6 * * *", "timezone": "Nowhere/Land"}, 400, "unknown time zone"),
-        ({"notebook": "score.ipynb", "cron": "0 6 * * *", "parameters": {"y": 1}}, 400, "has no parameter 'y'"),
+        (
+            {"notebook": "score.ipynb", "cron": "0 6 * * *", "timezone": "Nowhere/Land"},
+            400,
+            "unknown time zone",
+        ),
+        (
+            {"notebook": "score.ipynb", "cron": "0 6 * * *", "parameters": {"y": 1}},
+            400,
+            "has no parameter 'y'",
+        ),
         ({"notebook": "score.ipynb", "cron": "0 6 * * *", "colour": "red"}, 400, "invalid request"),
         ({"notebook": "draft.ipynb", "cron": "0 6 * * *"}, 409, "has not been validated"),
         ({"notebook": "../../etc/passwd", "cron": "0 6 * * *"}, 400, "outside the server's root"),
@@ -103,8 +129,12 @@ async def test_errors_follow_the_api_rules(jp_fetch, validated, project, monkeyp
 
     (project / "mlops.toml").write_text('[roles]\ndefault = "viewer"\n')
     monkeypatch.setenv("MLOPS_USER", "carol")  # the anonymous token user acts as the server's user
-    for method, path in (("POST", "jobs/one/pause"), ("POST", "jobs/one/run"), ("PATCH", "jobs/one"),
-                         ("DELETE", "jobs/one")):
+    for method, path in (
+        ("POST", "jobs/one/pause"),
+        ("POST", "jobs/one/run"),
+        ("PATCH", "jobs/one"),
+        ("DELETE", "jobs/one"),
+    ):
         code, error = await refused(jp_fetch, method, path, {"retries": 1} if method == "PATCH" else None)
         assert code == 403 and "carol is a viewer" in error["error"], (method, path)
     code, listing = await call(jp_fetch, "GET", "jobs")

@@ -21,7 +21,9 @@ def test_a_notebook_that_was_never_validated_is_refused_with_how_to_validate_it(
 
 
 def test_a_failed_validation_is_refused_too(project):
-    path = make_notebook(project / "bad.ipynb", ["import mlops_jupyter as mlops\nmlops.check('positive', x < 0)"])
+    path = make_notebook(
+        project / "bad.ipynb", ["import mlops_jupyter as mlops\nmlops.check('positive', x < 0)"]
+    )
     record = mlops.validate(path)
     assert not record.passed
     with pytest.raises(GateRefused) as err:
@@ -32,11 +34,21 @@ def test_a_failed_validation_is_refused_too(project):
 def test_the_job_pins_the_validated_snapshot_and_repinning_is_explicit_and_audited(validated, project):
     path = validated("score.ipynb", x=3)
     v1 = mlops.notebook_version(path)
-    info = mlops.schedule(path, "0 6 * * *", tz="Europe/Berlin", name="daily-scoring", parameters={"x": "7"},
-                          retries=2, timeout="30m", alerts=["webhook=https://hooks.example/ml"])
+    info = mlops.schedule(
+        path,
+        "0 6 * * *",
+        tz="Europe/Berlin",
+        name="daily-scoring",
+        parameters={"x": "7"},
+        retries=2,
+        timeout="30m",
+        alerts=["webhook=https://hooks.example/ml"],
+    )
     assert info.notebook_version == v1 and info.parameters == {"x": 7}  # typed from the parameters cell
     assert info.timeout == 1800 and info.retries == 2 and info.timezone == "Europe/Berlin"
-    assert info.next_fire_local.endswith("T06:00:00+01:00") or info.next_fire_local.endswith("T06:00:00+02:00")
+    assert info.next_fire_local.endswith("T06:00:00+01:00") or info.next_fire_local.endswith(
+        "T06:00:00+02:00"
+    )
 
     # Editing the notebook changes nothing in production ...
     make_notebook(path, [QUICK + "edited = True\n"])
@@ -104,8 +116,12 @@ def test_pause_resume_delete_are_audited_and_roles_are_checked(validated, projec
 
     (project / "mlops.toml").write_text('[roles]\ndefault = "viewer"\nalice = "developer"\n')
     monkeypatch.setenv("MLOPS_USER", "bob")
-    for call in (lambda: mlops.pause_job("hourly"), lambda: mlops.delete_job("hourly"),
-                 lambda: mlops.schedule(path, "0 6 * * *", name="other"), lambda: mlops.run_job("hourly")):
+    for call in (
+        lambda: mlops.pause_job("hourly"),
+        lambda: mlops.delete_job("hourly"),
+        lambda: mlops.schedule(path, "0 6 * * *", name="other"),
+        lambda: mlops.run_job("hourly"),
+    ):
         with pytest.raises(Forbidden) as err:
             call()
         assert "bob is a viewer" in err.value.message

@@ -65,7 +65,9 @@ def refresh():
     _testing.reset_state()
 
 
-def test_jobs_fire_on_time_as_tracked_runs_with_their_output_notebook(validated, scheduler_process, client, project):
+def test_jobs_fire_on_time_as_tracked_runs_with_their_output_notebook(
+    validated, scheduler_process, client, project
+):
     path = chaos(validated)
     scheduler_process()
     mlops.schedule(path, "*/2 * * * * *", name="every-2s", parameters={"mode": "ok"})
@@ -102,7 +104,9 @@ def test_two_schedulers_on_one_store_never_run_a_firing_twice(validated, schedul
     time.sleep(7)
     for n in range(2):
         mlops.pause_job(f"each-second-{n}")
-    wait_for(lambda: not any(f.status == "running" for n in range(2) for f in history(f"each-second-{n}")), 60)
+    wait_for(
+        lambda: not any(f.status == "running" for n in range(2) for f in history(f"each-second-{n}")), 60
+    )
     firings = [f for n in range(2) for f in history(f"each-second-{n}")]
     keys = [(f.job, f.scheduled_time, f.attempt) for f in firings]
     assert len(keys) == len(set(keys)) >= 6
@@ -114,18 +118,24 @@ def test_two_schedulers_on_one_store_never_run_a_firing_twice(validated, schedul
     assert sorted(runs) == sorted(ran) and len(set(runs)) == len(runs)
 
 
-def test_a_scheduler_killed_mid_run_is_recovered_by_the_next_one(validated, scheduler_process, client, project):
+def test_a_scheduler_killed_mid_run_is_recovered_by_the_next_one(
+    validated, scheduler_process, client, project
+):
     path = chaos(validated)
-    mlops.schedule(path, None, name="slow", parameters={"mode": "slow-once", "pause": 120.0},
-                   retries=1, retry_delay="1s")
+    mlops.schedule(
+        path, None, name="slow", parameters={"mode": "slow-once", "pause": 120.0}, retries=1, retry_delay="1s"
+    )
     doomed = scheduler_process("--lease", "5")
     mlops.run_job("slow")
     wait_for(lambda: trace(project, "slow-once"), 60, what="the notebook to start")
-    (kernel_pid, run_id), = trace(project, "slow-once")
+    ((kernel_pid, run_id),) = trace(project, "slow-once")
     doomed.kill()
     assert [f.status for f in history("slow")] == ["running"]  # nobody is left to say otherwise
-    wait_for(lambda: not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie", 30,
-             what="the orphaned kernel to exit")
+    wait_for(
+        lambda: not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie",
+        30,
+        what="the orphaned kernel to exit",
+    )
 
     scheduler_process("--lease", "5")
     firings = ended("slow", 2, timeout=120)
@@ -139,7 +149,9 @@ def test_a_scheduler_killed_mid_run_is_recovered_by_the_next_one(validated, sche
     assert [f.status for f in history("slow")] == ["succeeded", "failed"]
 
 
-def test_failures_kernel_death_and_timeouts_are_recorded_and_retried(validated, scheduler_process, client, project):
+def test_failures_kernel_death_and_timeouts_are_recorded_and_retried(
+    validated, scheduler_process, client, project
+):
     path = chaos(validated)
     mlops.schedule(path, None, name="raises", parameters={"mode": "raise"}, retries=1, retry_delay="1s")
     mlops.schedule(path, None, name="dies", parameters={"mode": "die"})
@@ -153,7 +165,7 @@ def test_failures_kernel_death_and_timeouts_are_recorded_and_retried(validated, 
     raised = ended("raises", 2)
     assert [(f.attempt, f.status) for f in raised] == [(1, "failed"), (2, "failed")]
     assert "cell 2" in raised[0].error and "ValueError: bad batch" in raised[0].error
-    gap = (datetime.fromisoformat(raised[1].started_at[:-1]) - datetime.fromisoformat(raised[0].ended_at[:-1]))
+    gap = datetime.fromisoformat(raised[1].started_at[:-1]) - datetime.fromisoformat(raised[0].ended_at[:-1])
     assert gap.total_seconds() >= 0.9  # the back-off was waited
     refresh()
     run = client.get_run(raised[0].run_id)
@@ -172,13 +184,18 @@ def test_failures_kernel_death_and_timeouts_are_recorded_and_retried(validated, 
         assert timed_out.duration_s < 15
         assert client.get_run(timed_out.run_id).info.status == "FAILED"
         ((kernel_pid, _),) = trace(project, "sleep" if name == "sleeps" else "many")
-        wait_for(lambda: not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie",
-                 20, what="the timed-out kernel to be gone")
+        wait_for(
+            lambda: not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie",
+            20,
+            what="the timed-out kernel to be gone",
+        )
     assert time.monotonic() - started < 90
     assert mlops.job("raises").last_status == "failed" and mlops.job("raises").success_rate == 0.0
 
 
-def test_the_store_briefly_locked_delays_a_firing_but_loses_and_doubles_nothing(validated, scheduler_process, mlops_home):
+def test_the_store_briefly_locked_delays_a_firing_but_loses_and_doubles_nothing(
+    validated, scheduler_process, mlops_home
+):
     path = chaos(validated)
     scheduler_process()
     mlops.schedule(path, "*/3 * * * * *", name="locked-out", parameters={"mode": "ok"})
@@ -203,7 +220,9 @@ def test_the_store_briefly_locked_delays_a_firing_but_loses_and_doubles_nothing(
     keys = [(f.scheduled_time, f.attempt) for f in history("locked-out")]
     assert len(keys) == len(set(keys))
     assert all(f.status in ("succeeded", "running") for f in after)
-    late = [f for f in after if datetime.fromisoformat(f.scheduled_time[:-1] + "+00:00").timestamp() > locked_at]
+    late = [
+        f for f in after if datetime.fromisoformat(f.scheduled_time[:-1] + "+00:00").timestamp() > locked_at
+    ]
     assert late and late[0].status == "succeeded"
 
 
@@ -238,8 +257,9 @@ def test_the_missed_run_policy_decides_with_an_explicit_clock(validated, project
 
     path = chaos(validated)
     mlops.schedule(path, "0 6 * * *", tz="Europe/Berlin", name="daily-catch-up", parameters={"mode": "ok"})
-    mlops.schedule(path, "0 6 * * *", tz="Europe/Berlin", name="daily-skip", parameters={"mode": "ok"},
-                   missed="skip")
+    mlops.schedule(
+        path, "0 6 * * *", tz="Europe/Berlin", name="daily-skip", parameters={"mode": "ok"}, missed="skip"
+    )
     sched = Scheduler(grace=60)  # not started: only its claiming logic is used
     schedule = Schedule.parse("0 6 * * *", "Europe/Berlin")
     from sqlalchemy import select
@@ -252,24 +272,37 @@ def test_the_missed_run_policy_decides_with_an_explicit_clock(validated, project
     due = _utc(mlops.job("daily-catch-up").next_fire_time)
     three_days_later = due + timedelta(days=3, hours=2)  # 4 firings missed: due, +1d, +2d, +3d
 
-    assert sched._claim_firing(ids["daily-catch-up"], due, "0 6 * * *", "Europe/Berlin", "catch-up",
-                               three_days_later) is not None
-    assert sched._claim_firing(ids["daily-skip"], due, "0 6 * * *", "Europe/Berlin", "skip",
-                               three_days_later) is None
+    assert (
+        sched._claim_firing(
+            ids["daily-catch-up"], due, "0 6 * * *", "Europe/Berlin", "catch-up", three_days_later
+        )
+        is not None
+    )
+    assert (
+        sched._claim_firing(ids["daily-skip"], due, "0 6 * * *", "Europe/Berlin", "skip", three_days_later)
+        is None
+    )
     (caught,) = history("daily-catch-up")
     assert caught.trigger == "catch-up" and caught.status == "running"
     assert _utc(caught.scheduled_time) == due + timedelta(days=3)  # the latest missed firing
-    assert caught.note.startswith("4 firing(s) due from") and caught.note.endswith("policy catch-up: ran once for them")
+    assert caught.note.startswith("4 firing(s) due from") and caught.note.endswith(
+        "policy catch-up: ran once for them"
+    )
     (skipped,) = history("daily-skip")
     assert skipped.status == "skipped" and skipped.note.endswith("policy skip: not run")
     assert _utc(mlops.job("daily-skip").next_fire_time) == schedule.next_after(three_days_later)
     # A second scheduler reading the same due time claims nothing: the firing is taken.
-    assert sched._claim_firing(ids["daily-catch-up"], due, "0 6 * * *", "Europe/Berlin", "catch-up",
-                               three_days_later) is None
+    assert (
+        sched._claim_firing(
+            ids["daily-catch-up"], due, "0 6 * * *", "Europe/Berlin", "catch-up", three_days_later
+        )
+        is None
+    )
     # On time (within the grace): a plain scheduled firing, no note.
     nxt = _utc(mlops.job("daily-catch-up").next_fire_time)
-    sched._claim_firing(ids["daily-catch-up"], nxt, "0 6 * * *", "Europe/Berlin", "catch-up",
-                        nxt + timedelta(seconds=5))
+    sched._claim_firing(
+        ids["daily-catch-up"], nxt, "0 6 * * *", "Europe/Berlin", "catch-up", nxt + timedelta(seconds=5)
+    )
     latest = history("daily-catch-up")[0]
     assert latest.trigger == "schedule" and latest.note is None
 

@@ -11,8 +11,10 @@ from .conftest import ended
 
 @pytest.fixture
 def jp_server_config(jp_server_config):
-    return {"ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
-            "MlopsJupyter": {"scheduler": True, "scheduler_workers": 1}}
+    return {
+        "ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
+        "MlopsJupyter": {"scheduler": True, "scheduler_workers": 1},
+    }
 
 
 @pytest.fixture

@@ -16,15 +16,17 @@ def rng():
 def mixed_frames(rng):
     """A reference and a current frame with numeric, categorical, binary and broken columns."""
     n = 600
-    ref = pd.DataFrame({
-        "age": rng.normal(40, 10, n),
-        "income": rng.lognormal(10, 1, n),
-        "plan": rng.choice(["basic", "plus", "pro"], n, p=[0.6, 0.3, 0.1]),
-        "churned": rng.random(n) < 0.2,
-        "proba": rng.random(n),
-        "constant": np.full(n, 3.0),
-        "empty": np.full(n, np.nan),
-    })
+    ref = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "income": rng.lognormal(10, 1, n),
+            "plan": rng.choice(["basic", "plus", "pro"], n, p=[0.6, 0.3, 0.1]),
+            "churned": rng.random(n) < 0.2,
+            "proba": rng.random(n),
+            "constant": np.full(n, 3.0),
+            "empty": np.full(n, np.nan),
+        }
+    )
     cur = ref.copy()
     cur["age"] = rng.normal(48, 10, n)  # shifted
     cur["plan"] = rng.choice(["basic", "plus", "pro", "enterprise"], n, p=[0.3, 0.3, 0.2, 0.2])

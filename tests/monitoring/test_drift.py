@@ -14,12 +14,21 @@ def test_default_tests_follow_evidently_by_size_and_type(mixed_frames, rng):
     ref, cur = mixed_frames
     small = mlops.drift(ref, cur)
     assert {c.column: c.test for c in small.columns if c.computed} == {
-        "age": "ks", "income": "ks", "plan": "chisquare", "churned": "ztest", "proba": "ks"}
+        "age": "ks",
+        "income": "ks",
+        "plan": "chisquare",
+        "churned": "ztest",
+        "proba": "ks",
+    }
     big_ref = pd.concat([ref] * 2, ignore_index=True)  # 1,200 rows: above Evidently's 1,000
     big = mlops.drift(big_ref, cur)
     assert {c.column: c.test for c in big.columns if c.computed} == {
-        "age": "wasserstein", "income": "wasserstein", "plan": "jensenshannon", "churned": "jensenshannon",
-        "proba": "wasserstein"}
+        "age": "wasserstein",
+        "income": "wasserstein",
+        "plan": "jensenshannon",
+        "churned": "jensenshannon",
+        "proba": "wasserstein",
+    }
     # a numeric column with few values is tested like a categorical one
     few = pd.DataFrame({"rating": rng.integers(1, 5, 300)})
     assert mlops.drift(few, few)["rating"].test == "chisquare"

@@ -43,7 +43,9 @@ def test_log_into_a_finished_run_by_id(mlops_home, client, mixed_frames):
     logged = client.get_run(run.run_id)
     assert "drift.share" in logged.data.metrics
     assert {a.path for a in client.list_artifacts(run.run_id, "drift/batch-1")} == {
-        "drift/batch-1/report.html", "drift/batch-1/report.json"}
+        "drift/batch-1/report.html",
+        "drift/batch-1/report.json",
+    }
 
 
 def test_log_outside_a_run_says_where_to_call_it(mlops_home, mixed_frames):

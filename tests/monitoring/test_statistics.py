@@ -89,7 +89,10 @@ def evidently_shares(a, b):
         edges = np.histogram_bin_edges(np.concatenate([a, b]), bins="sturges")
         return np.histogram(a, edges)[0] / len(a), np.histogram(b, edges)[0] / len(b)
     keys = np.union1d(a, b)
-    return (np.array([(a == k).sum() for k in keys]) / len(a), np.array([(b == k).sum() for k in keys]) / len(b))
+    return (
+        np.array([(a == k).sum() for k in keys]) / len(a),
+        np.array([(b == k).sum() for k in keys]) / len(b),
+    )
 
 
 @pytest.mark.parametrize("seed", range(10))

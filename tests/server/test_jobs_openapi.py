@@ -23,8 +23,17 @@ async def test_every_jobs_operation_answers_as_described(api, spec, mlops_home, 
     _notebook(jp_root_dir / "draft.ipynb", "\nz = 3")
 
     await api.get("jobs")
-    await api.post("jobs", {"notebook": "score.ipynb", "name": "daily", "cron": "0 6 * * *",
-                            "timezone": "Europe/Berlin", "parameters": {"x": 2}}, expect=201)
+    await api.post(
+        "jobs",
+        {
+            "notebook": "score.ipynb",
+            "name": "daily",
+            "cron": "0 6 * * *",
+            "timezone": "Europe/Berlin",
+            "parameters": {"x": 2},
+        },
+        expect=201,
+    )
     await api.post("jobs", {"notebook": "score.ipynb", "name": "daily"}, expect=409)
     await api.post("jobs", {"notebook": "draft.ipynb", "name": "draft"}, expect=409)
     await api.post("jobs", {"notebook": "score.ipynb", "cron": "nope"}, expect=400)
@@ -47,8 +56,11 @@ async def test_every_jobs_operation_answers_as_described(api, spec, mlops_home, 
 
     described = {
         (method, path, int(status))
-        for path, item in spec["paths"].items() if path.startswith("/jobs")
-        for method, op in item.items() if method != "parameters"
-        for status in op["responses"] if status.startswith("2")
+        for path, item in spec["paths"].items()
+        if path.startswith("/jobs")
+        for method, op in item.items()
+        if method != "parameters"
+        for status in op["responses"]
+        if status.startswith("2")
     }
     assert described <= api.checker.seen, described - api.checker.seen

@@ -75,16 +75,28 @@ def test_a_new_store_is_a_fast_copy_with_artifacts_under_the_state_dir(clean_env
 
 def test_cli_help_is_fast_and_lists_commands():
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "--help"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert time.perf_counter() - start < 1.5
     for command in ("status", "runs", "versions", "demo"):
         assert f"  {command} " in out
-    heavy = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.argv=['mlops','--help']\n"
-         "from mlops_jupyter.cli import main\ntry: main()\nexcept SystemExit: pass\n"
-         "print([m for m in ('mlflow','nbformat','papermill','shap','pandas') if m in sys.modules])"],
-        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    heavy = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; sys.argv=['mlops','--help']\n"
+                "from mlops_jupyter.cli import main\ntry: main()\nexcept SystemExit: pass\n"
+                "print([m for m in ('mlflow','nbformat','papermill','shap','pandas') if m in sys.modules])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert heavy == "[]"
 
 
@@ -94,10 +106,16 @@ def test_cli_status_names_the_store(mlops_home):
 
 
 def test_cli_errors_are_one_line_with_the_exit_code_of_their_kind(mlops_home):
-    result = subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "versions", "missing.ipynb"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", "versions", "missing.ipynb"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0 and "no runs recorded" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "mlops_jupyter.cli", "runs", "--filter", "nonsense ???"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", "runs", "--filter", "nonsense ???"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: invalid run search")

@@ -40,7 +40,14 @@ def click():
         figure._js2py_pointsCallback = {
             "event_type": "plotly_click",
             "points": {"xs": [0.0], "ys": [0.0], "point_indexes": [point_index], "trace_indexes": [0]},
-            "device_state": {"alt": False, "ctrl": False, "meta": False, "shift": False, "button": 0, "buttons": 1},
+            "device_state": {
+                "alt": False,
+                "ctrl": False,
+                "meta": False,
+                "shift": False,
+                "button": 0,
+                "buttons": 1,
+            },
         }
 
     return deliver

@@ -6,7 +6,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 
-
 def test_renders_four_linked_views(wine_explanation):
     w = wine_explanation.widget()
     for fig in (w.importance, w.beeswarm, w.dependence, w.waterfall):
@@ -55,7 +54,9 @@ def test_class_selector_switches_every_view(wine_explanation):
     assert "class 2" in w.importance.layout.title.text
     top = exp.importance(cls=2)
     assert w.importance.data[0].y[-1] == top.index[0]
-    np.testing.assert_allclose(w.beeswarm.data[0].x[: exp.n_rows], exp.values[:, exp.feature_names.index(top.index[0]), 2])
+    np.testing.assert_allclose(
+        w.beeswarm.data[0].x[: exp.n_rows], exp.values[:, exp.feature_names.index(top.index[0]), 2]
+    )
     np.testing.assert_allclose(sum(w.waterfall.data[0].x), exp.values[w.row.value, :, 2].sum())
 
 

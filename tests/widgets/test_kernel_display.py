@@ -18,16 +18,19 @@ def test_importing_the_api_loads_no_heavy_library(python):
 
 
 def test_results_render_as_widgets_and_log_from_a_notebook(run_notebook, client):
-    nb, _ = run_notebook([
-        "import mlops_jupyter as mlops\n"
-        "from sklearn.datasets import load_breast_cancer\n"
-        "from sklearn.ensemble import RandomForestClassifier\n"
-        "X, y = load_breast_cancer(return_X_y=True, as_frame=True)\n"
-        "model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)",
-        "rep = mlops.drift(X.iloc[::2], X.iloc[1::2])\nrep",
-        "exp = mlops.explain(model, X, max_rows=50)\nexp",
-        "with mlops.track(experiment='nb') as run:\n    rep.log()\n    exp.log()\nmlops.flush()\nprint(run.run_id)",
-    ], timeout=240)
+    nb, _ = run_notebook(
+        [
+            "import mlops_jupyter as mlops\n"
+            "from sklearn.datasets import load_breast_cancer\n"
+            "from sklearn.ensemble import RandomForestClassifier\n"
+            "X, y = load_breast_cancer(return_X_y=True, as_frame=True)\n"
+            "model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)",
+            "rep = mlops.drift(X.iloc[::2], X.iloc[1::2])\nrep",
+            "exp = mlops.explain(model, X, max_rows=50)\nexp",
+            "with mlops.track(experiment='nb') as run:\n    rep.log()\n    exp.log()\nmlops.flush()\nprint(run.run_id)",
+        ],
+        timeout=240,
+    )
     drift_out, explain_out = nb.cells[1].outputs[0], nb.cells[2].outputs[0]
     assert WIDGET in drift_out["data"] and drift_out["data"]["text/plain"].startswith("<DriftReport no drift")
     assert WIDGET in explain_out["data"] and "50 of 569 rows" in explain_out["data"]["text/plain"]

@@ -13,8 +13,14 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +41,21 @@ def voila(tmp_path):
         log = open(tmp_path / f"voila-{port}.log", "w")
         env = dict(os.environ, MLOPS_HOME=str(tmp_path / ".mlops"))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "voila", name, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-             # our JupyterLab sidebar has no place in a report
-             '--VoilaConfiguration.extension_denylist=["mlops-jupyter"]'],
-            cwd=NOTEBOOKS, stdout=log, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "voila",
+                name,
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                # our JupyterLab sidebar has no place in a report
+                '--VoilaConfiguration.extension_denylist=["mlops-jupyter"]',
+            ],
+            cwd=NOTEBOOKS,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         servers.append((proc, log))
         deadline = time.time() + 60
@@ -93,21 +110,32 @@ def test_drift_report_in_voila(voila, page):
     assert page.locator("text=Data drift detected").count() == 1
     assert page.locator("table.mlops-drift-table tr.drift-row").count() == 14
     assert titles(page)[0].startswith("alcohol:")
-    retry(page, lambda: (choose(page, 1, "flavanoids"), choose(page, 1, "proline")),  # the column dropdown
-          "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent.startsWith('proline:'))")
-    retry(page, lambda: (choose(page, 0, "score"), choose(page, 0, "column")),  # sort by name (descending)
-          "() => document.querySelector('tr.drift-row').dataset.column === 'total_phenols'")
+    retry(
+        page,
+        lambda: (choose(page, 1, "flavanoids"), choose(page, 1, "proline")),  # the column dropdown
+        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent.startsWith('proline:'))",
+    )
+    retry(
+        page,
+        lambda: (choose(page, 0, "score"), choose(page, 0, "column")),  # sort by name (descending)
+        "() => document.querySelector('tr.drift-row').dataset.column === 'total_phenols'",
+    )
 
 
 def test_explain_report_in_voila(voila, page):
     page.goto(voila("explain_report.ipynb"), timeout=120_000)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 4", timeout=180_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 4", timeout=180_000
+    )
     shown = titles(page)
     assert any(t.startswith("Global importance") for t in shown)
     assert any(t.startswith("Dependence: worst perimeter") for t in shown)
     assert page.locator(".js-plotly-plot canvas").count() >= 2  # WebGL scatter layers
-    retry(page, lambda: (choose(page, 1, "worst radius"), choose(page, 1, "mean texture")),  # feature dropdown
-          "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent === 'Dependence: mean texture')")
+    retry(
+        page,
+        lambda: (choose(page, 1, "worst radius"), choose(page, 1, "mean texture")),  # feature dropdown
+        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent === 'Dependence: mean texture')",
+    )
     # a click on a beeswarm point, delivered as plotly.js reports it to the FigureWidget
     before = next(t for t in titles(page) if t.startswith("Row "))
     click = """(point) => {

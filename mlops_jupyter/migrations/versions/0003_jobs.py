@@ -45,7 +45,9 @@ def upgrade() -> None:
     op.create_table(
         "job_runs",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "job_id", sa.Integer, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("scheduled_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("attempt", sa.Integer, nullable=False),
         sa.Column("trigger", sa.String(16), nullable=False),
