@@ -16,7 +16,7 @@ INSTALLED := $(VENV)/.installed
 demo: $(INSTALLED)
 	$(BIN)/mlops demo
 
-test: $(INSTALLED) system-deps check-extension
+test: $(INSTALLED) system-deps check-extension lint
 	$(PYTHON) -m pytest
 
 $(VENV)/bin/python:
@@ -45,7 +45,8 @@ check-extension:
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "mlops-jupyter.*enabled.*OK"
 
 lint:
-	$(BIN)/ruff check mlops_jupyter tests benchmarks
+	$(BIN)/ruff check mlops_jupyter tests benchmarks conftest.py
+	$(BIN)/ruff format --check --quiet mlops_jupyter tests benchmarks conftest.py
 
 clean:
 	rm -rf $(VENV) node_modules lib mlops_jupyter/labextension demo-output
