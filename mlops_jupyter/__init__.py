@@ -12,6 +12,8 @@ stay fast because MLflow, papermill, SHAP and plotly load only when first used.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 from ._version import __version__
 
@@ -67,6 +69,23 @@ _API = {
 }
 
 __all__ = ["__version__", *_API]
+
+
+class _Package(types.ModuleType):
+    """Keeps public functions that share a subpackage's name (``explain``, ``jobs``).
+
+    Importing ``mlops_jupyter.explain`` makes the import system set the parent's attribute
+    ``explain`` to the subpackage, which would hide ``mlops.explain()``; the function wins
+    (the subpackage stays importable by its full name).
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

@@ -11,9 +11,6 @@ each kind of model gets.
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 
 from ..errors import BadInput
@@ -134,15 +131,3 @@ def _per_class(values, base, chosen):
     if chosen.classifier and values.shape[2] == len(classes):
         return values, np.array(base), classes
     return values, np.array(base), ["prediction"]
-
-
-class _CallableModule(types.ModuleType):
-    """Importing any ``mlops_jupyter.explain.*`` module binds this package over the lazily
-    exported ``mlops.explain`` function (the import system sets the parent attribute), so
-    the package itself calls through to :func:`explain`."""
-
-    def __call__(self, *args, **kwargs):
-        return explain(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

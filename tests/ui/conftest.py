@@ -222,7 +222,9 @@ def tracking(lab_server):
     return lambda: _tracked(lab_server.home)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread while it is open,
+# which later tests using pytest-jupyter's loop fixtures must not find still running.
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
         # A missing browser must not pass silently: `make test` installs it (scripts/system-deps.sh).
