@@ -65,9 +65,7 @@ def prepare(job, firing, factories: Factories):
         "mlops.job.scheduled_time": local.isoformat(timespec="seconds"),
     }
     run_id = factory.create(f"{job.name} {local:%Y-%m-%d %H:%M:%S}", tags, params=typed)
-    step = nb.step(
-        job.name, typed, run_id, output_dir(run_id), experiment=factory.experiment, cell_timeout=job.timeout
-    )
+    step = nb.step(job.name, typed, run_id, output_dir(run_id), factory=factory, cell_timeout=job.timeout)
     return step
 
 
