@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import html
 import sys
 
@@ -32,6 +33,12 @@ _parser.add_argument("--nested", action="store_true")
 _model_pending = False
 
 
+@functools.lru_cache(maxsize=256)
+def _parse(line: str):
+    """Parsed options; a cell re-run with the same first line skips argparse."""
+    return _parser.parse_line(line)
+
+
 def track_line(shell, line: str):
     raise UsageError("track is a cell magic: put `%%mlops track [options]` on the first line of the cell.")
 
@@ -39,11 +46,12 @@ def track_line(shell, line: str):
 def track_cell(shell, line: str, cell: str):
     __tracebackhide__ = True  # noqa: F841
     global _model_pending
-    args = _parser.parse_line(line)
+    args = _parse(line)
     params = _names(args.params, "--params")
     metrics = _names(args.metrics, "--metrics")
     tags = _tags(args.tags)
-    source = shell.transform_cell(cell)
+    # IPython syntax (%magic, !shell, obj?) needs IPython's transforms; plain Python does not.
+    source = shell.transform_cell(cell) if any(c in cell for c in "%!?") else cell
     try:
         tree = ast.parse(source)
     except SyntaxError:

@@ -15,6 +15,7 @@ import traceback
 from collections import deque
 from typing import Callable
 
+SETTLE = 0.01  # seconds without new events before the writer starts (see _settle)
 Listener = Callable[[str, str | None, str | None], None]  # (local id, MLflow id, error)
 
 
@@ -25,6 +26,7 @@ class LogQueue:
         self._cond = threading.Condition()
         self._put = 0
         self._done = 0
+        self._waiting = 0  # threads inside flush()
         self._writer = None
         self._listeners: dict[str, Listener] = {}
         self.errors: dict[str, str] = {}  # local run id -> why tracking failed
@@ -44,7 +46,9 @@ class LogQueue:
         with self._cond:
             self._events.append(event)
             self._put += 1
-            self._cond.notify_all()
+            if len(self._events) == 1:
+                # Only an idle writer needs waking; one that is settling sees it on its own.
+                self._cond.notify_all()
 
     def listen(self, local_id: str, listener: Listener) -> None:
         """Call ``listener`` once the run's events so far are written (or failed)."""
@@ -54,7 +58,12 @@ class LogQueue:
         """Wait until every event put so far is applied; False on timeout."""
         with self._cond:
             target = self._put
-            return self._cond.wait_for(lambda: self._done >= target, timeout)
+            self._waiting += 1
+            self._cond.notify_all()  # someone waits: the writer skips its settle time
+            try:
+                return self._cond.wait_for(lambda: self._done >= target, timeout)
+            finally:
+                self._waiting -= 1
 
     def run_id(self, local_id: str, timeout: float | None = 60) -> str | None:
         """The MLflow id of a run, waiting for its creation."""
@@ -76,12 +85,25 @@ class LogQueue:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._events)
+                self._settle()
                 batch = list(self._events)
                 self._events.clear()
             self._apply(batch)
             with self._cond:
                 self._done += len(batch)
                 self._cond.notify_all()
+
+    def _settle(self) -> None:
+        """Let the cell that put the events finish before writing (called holding the lock).
+
+        Writing takes the GIL for milliseconds at a time; starting while the cell is still
+        running would stall it. Once no event has come for ``SETTLE`` seconds, or someone is
+        waiting in :meth:`flush`, the writer goes.
+        """
+        seen = -1
+        while seen != self._put and not self._waiting:
+            seen = self._put
+            self._cond.wait(SETTLE)
 
     def _apply(self, batch: list[dict]) -> None:
         # Consecutive events of one run are written together; a failure is that run's alone.
