@@ -33,3 +33,23 @@ def fresh_home(path: str | os.PathLike) -> Path:
     ensure_sqlite_store(home / "mlflow.db", str(home / "artifacts"))
     reset_state()
     return home
+
+
+def write_notebook(
+    path: Path, cells: list[str], parameters: str | None = None, markdown: str | None = None
+) -> Path:
+    """Write a notebook: an optional markdown cell, a cell tagged ``parameters``, then ``cells``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    if markdown:
+        nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+    if parameters is not None:
+        cell = nbformat.v4.new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    nb.cells.extend(nbformat.v4.new_code_cell(src) for src in cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path

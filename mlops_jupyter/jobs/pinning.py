@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import BadInput, GateRefused
 from ..tracking.notebook import short, version_of
+from ..pipelines.validation import row_for_version
 
 
 @dataclass
@@ -45,7 +46,7 @@ def pin(path: str | Path, version: str | None = None) -> Pinned:
         raise BadInput(
             f"invalid notebook version {version!r}", "Give at least 7 hex characters, e.g. 3f9a1c2b7d4e."
         )
-    row = validation(wanted)
+    row = row_for_version(wanted)
     how = (
         f"Validate it first: `mlops validate {nb.display}` (with the job's -p parameters and any "
         "--require thresholds), then schedule again."
@@ -62,33 +63,6 @@ def pin(path: str | Path, version: str | None = None) -> Pinned:
     full = version_of(json.loads(source))
     kernel = (json.loads(source).get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
     return Pinned(nb.display, nb.path, full, source, kernel, row.id, row.user, row.run_id)
-
-
-def validation(version: str, session=None):
-    """The newest passing validation of ``version`` (a full version or a prefix), else the newest failed one."""
-    from sqlalchemy import or_, select
-
-    from .. import db
-    from ..orm import Validation
-
-    q = (
-        select(Validation)
-        .where(
-            or_(
-                Validation.notebook_version.startswith(version, autoescape=True),
-                Validation.notebook_version == short(version),
-            )
-        )
-        .order_by(Validation.passed.desc(), Validation.created_at.desc(), Validation.id.desc())
-        .limit(1)
-    )
-    if session is not None:
-        return session.execute(q).scalar()
-    with db.session() as s:
-        found = s.execute(q).scalar()
-        if found is not None:
-            s.expunge(found)
-        return found
 
 
 def snapshot_text(validation_id: int) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import config
 from ..errors import BadInput, Conflict, NotFound
+from ..tracking.notebook import short
 from . import requirements
 from .executors import make_executor
 from .notebooks import Notebook, output_dir
@@ -261,6 +262,40 @@ def latest(notebook: str | Path, version: str | None = None) -> ValidationRecord
     """The newest *passing* validation of ``notebook`` (of ``version``, a full or short hash)."""
     found = list_validations(notebook, version=version, passed=True, limit=1)
     return found[0] if found else None
+
+
+def row_for_version(version: str | None, *, session=None):
+    """The validation row that speaks for a notebook version (full hash or a prefix of it):
+    the newest passing one, else the newest failed one; None if it was never validated.
+
+    The promotion gate and job pinning both ask this; pass ``session`` to read inside their
+    transaction.
+    """
+    from sqlalchemy import or_, select
+
+    from .. import db
+    from ..orm import Validation
+
+    if not version:
+        return None
+    q = (
+        select(Validation)
+        .where(
+            or_(
+                Validation.notebook_version.startswith(version, autoescape=True),
+                Validation.notebook_version == short(version),
+            )
+        )
+        .order_by(Validation.passed.desc(), Validation.created_at.desc(), Validation.id.desc())
+        .limit(1)
+    )
+    if session is not None:
+        return session.execute(q).scalar()
+    with db.session() as s:
+        found = s.execute(q).scalar()
+        if found is not None:
+            s.expunge(found)
+        return found
 
 
 def materialize(validation: int | ValidationRecord, dest: str | Path) -> Path:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from ..errors import GateRefused
 from ..tracking.notebook import short
 from . import rules as rules_mod
+from ..pipelines.validation import row_for_version
 
 
 @dataclass
@@ -54,35 +55,6 @@ class PromotionRefused(GateRefused):
         return super().to_dict() | {"checks": self.report.to_dict()}
 
 
-def validation_of(notebook_version: str | None, *, session=None):
-    """The newest validation row of ``notebook_version`` that passed, else the newest one at all."""
-    from sqlalchemy import or_, select
-
-    from .. import db
-    from ..orm import Validation
-
-    if not notebook_version:
-        return None
-    q = (
-        select(Validation)
-        .where(
-            or_(
-                Validation.notebook_version == notebook_version,
-                Validation.notebook_version == short(notebook_version),
-            )
-        )
-        .order_by(Validation.passed.desc(), Validation.created_at.desc(), Validation.id.desc())
-        .limit(1)
-    )
-    if session is not None:
-        return session.execute(q).scalar()
-    with db.session() as s:
-        found = s.execute(q).scalar()
-        if found is not None:
-            s.expunge(found)
-        return found
-
-
 def validation_check(version: str, run, *, session=None) -> tuple[Check, object]:
     """Whether the notebook version behind ``run`` is validated, and the validation row if any."""
     if run is None:
@@ -102,7 +74,7 @@ def validation_check(version: str, run, *, session=None) -> tuple[Check, object]
             None,
         )
     notebook = tags.get("mlops.notebook.path", "the notebook")
-    row = validation_of(nb_version, session=session)
+    row = row_for_version(nb_version, session=session)
     if row is None:
         return (
             Check(

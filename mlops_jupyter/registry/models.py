@@ -175,7 +175,7 @@ def get_version(name: str, version: str | int) -> VersionInfo:
 
 
 def _version_info(mv, aliases: dict[str, str]) -> VersionInfo:
-    from .gate import validation_of
+    from ..pipelines.validation import row_for_version
 
     tags = dict(mv.tags or {})
     source_run = _run_or_none(mv.run_id)
@@ -184,7 +184,7 @@ def _version_info(mv, aliases: dict[str, str]) -> VersionInfo:
     nb_version = tags.get("mlops.notebook.version")
     validated = None
     if nb_version:
-        row = validation_of(nb_version)
+        row = row_for_version(nb_version)
         validated = bool(row is not None and row.passed)
     return VersionInfo(
         model=mv.name,

@@ -23,18 +23,7 @@ QUICK = "import time\nstarted = time.time()\nresult = x * 2\n"
 
 
 def make_notebook(path: Path, cells: list[str], parameters: str | None = "x = 1") -> Path:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    if parameters is not None:
-        cell = nbformat.v4.new_code_cell(parameters)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells.extend(nbformat.v4.new_code_cell(src) for src in cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return _testing.write_notebook(path, cells, parameters)
 
 
 @pytest.fixture

@@ -39,20 +39,7 @@ mlops.check("x_positive", x > 0, value=x)
 def make_notebook(
     path: Path, cells: list[str], parameters: str | None = None, markdown: str | None = "# test"
 ) -> Path:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    if markdown:
-        nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
-    if parameters is not None:
-        cell = nbformat.v4.new_code_cell(parameters)
-        cell.metadata["tags"] = ["parameters"]
-        nb.cells.append(cell)
-    nb.cells.extend(nbformat.v4.new_code_cell(src) for src in cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
+    return _testing.write_notebook(path, cells, parameters, markdown)
 
 
 @pytest.fixture
