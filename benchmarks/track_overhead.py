@@ -10,10 +10,11 @@ Runs, in one process and one real IPython shell, on a fresh SQLite MLflow store:
 * the same capture written with synchronous MLflow fluent calls inside the cell
   (the baseline the issue names),
 
-and prints median / p95 wall time per cell, the overhead each adds over the floor, and
-the ratio. Between cells the background writer is allowed to finish (the user reading
-the output); a back-to-back run, where each tracked cell first waits for the previous
-one's writes, is reported too.
+interleaved round by round so that all three meet the same machine state, and prints
+median / p95 wall time per cell, the overhead each adds over the floor, and the ratio.
+After every cell the background writer finishes (the user reading the output), so each
+cell starts as it would interactively. A back-to-back run, where each tracked cell first
+waits for the previous one's writes, is reported too.
 """
 
 from __future__ import annotations
@@ -84,7 +85,6 @@ def main() -> None:
     store.quiet_mlflow()
     import mlflow
 
-    mlflow.set_tracking_uri(store.client().tracking_uri if hasattr(store.client(), "tracking_uri") else None)
     from mlops_jupyter import config
 
     mlflow.set_tracking_uri(config.tracking_uri())
@@ -96,9 +96,11 @@ def main() -> None:
     timed(shell, SYNC, 10)
 
     n = args.cells
-    floor = timed(shell, TRIVIAL, n)
-    tracked = timed(shell, TRACKED, n, fluent.flush)
-    sync = timed(shell, SYNC, n)
+    floor, tracked, sync = [], [], []
+    for _ in range(n):  # interleaved: the three kinds of cell see the same machine state
+        floor += timed(shell, TRIVIAL, 1, fluent.flush)
+        tracked += timed(shell, TRACKED, 1, fluent.flush)
+        sync += timed(shell, SYNC, 1, fluent.flush)
     start = time.perf_counter()
     back_to_back = timed(shell, TRACKED, n)
     fluent.flush()
@@ -113,7 +115,7 @@ def main() -> None:
     print(f"\n%%mlops track overhead  ({n} cells each, SQLite store, Python {sys.version.split()[0]})\n")
     print(f"{'cell':44} {'median ms':>10} {'p95 ms':>9} {'added ms':>9}")
     print(f"{'untracked (floor)':44} {f_med:10.3f} {f_p95:9.3f} {'':>9}")
-    print(f"{'%%mlops track (writer idle between cells)':44} {t_med:10.3f} {t_p95:9.3f} {added:9.3f}")
+    print(f"{'%%mlops track':44} {t_med:10.3f} {t_p95:9.3f} {added:9.3f}")
     print(f"{'synchronous MLflow fluent capture':44} {s_med:10.3f} {s_p95:9.3f} {sync_added:9.3f}")
     print(f"{'%%mlops track back to back':44} {b_med:10.3f} {b_p95:9.3f} {b_med - f_med:9.3f}")
     print()
