@@ -30,6 +30,11 @@ class LogQueue:
         self._writer = None
         self._listeners: dict[str, Listener] = {}
         self.errors: dict[str, str] = {}  # local run id -> why tracking failed
+        # MLflow's import pulls in concurrent.futures, which registers an exit hook and fails
+        # once the interpreter is shutting down: import it now, so a kernel that exits right
+        # after its first tracked cell can still write that run from the exit-time flush.
+        import concurrent.futures.thread  # noqa: F401
+
         self._thread = threading.Thread(target=self._loop, name="mlops-tracking", daemon=True)
         self._thread.start()
         atexit.register(self.flush, 60)
