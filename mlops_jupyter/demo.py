@@ -81,7 +81,10 @@ def run_pipeline(mlops) -> None:
 def sweep(mlops) -> None:
     step("A sweep of notebooks/train.ipynb over model × max_depth, in parallel, one child run per point")
     table = mlops.sweep(
-        "notebooks/train.ipynb", grid={"model": ["rf", "gb"], "max_depth": [2, 4, 8]}, progress=False
+        "notebooks/train.ipynb",
+        grid={"model": ["rf", "gb"], "max_depth": [2, 4, 8]},
+        experiment="breast-cancer",
+        progress=False,
     )
     columns = [c for c in ("model", "max_depth", "status", "auc", "accuracy") if c in table.columns]
     say(table[columns].to_string(index=False))
