@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+
+import mlops_jupyter as mlops
 
 
 def load_seed():
@@ -125,3 +129,29 @@ def postgres_jobs_db(postgres_server, registry, monkeypatch):
         s.add_all(Validation(**row) for row in rows)
     yield url
     _testing.reset_state()
+
+
+@pytest.fixture
+def race():
+    """``race(versions, **promote_kwargs)``: promote each version to champion from its own
+    thread, all released at once; returns version -> Promotion or the exception raised."""
+
+    def run(versions, **kwargs):
+        barrier = threading.Barrier(len(versions))
+        outcomes = {}
+
+        def attempt(version):
+            barrier.wait()
+            try:
+                outcomes[version] = mlops.promote("churn", version, to="champion", **kwargs)
+            except Exception as exc:  # noqa: BLE001 - the outcome is what the tests assert on
+                outcomes[version] = exc
+
+        threads = [threading.Thread(target=attempt, args=(v,)) for v in versions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return outcomes
+
+    return run

@@ -1,33 +1,14 @@
 """Promotions racing on PostgreSQL: the audit head's row lock serializes them as SQLite's write lock does."""
 
-import threading
-
 import mlops_jupyter as mlops
 from mlops_jupyter import db
 from mlops_jupyter.errors import Conflict
 from mlops_jupyter.registry import audit, history
 
 
-def race(versions, **kwargs):
-    barrier = threading.Barrier(len(versions))
-    outcomes = {}
-
-    def attempt(version):
-        barrier.wait()
-        try:
-            outcomes[version] = mlops.promote("churn", version, to="champion", **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes[version] = exc
-
-    threads = [threading.Thread(target=attempt, args=(v,)) for v in versions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return outcomes
-
-
-def test_racing_promotions_on_postgresql_take_turns_with_truthful_entries(postgres_jobs_db, registry, client):
+def test_racing_promotions_on_postgresql_take_turns_with_truthful_entries(
+    postgres_jobs_db, registry, client, race
+):
     assert db.engine().dialect.name == "postgresql"
     for label in ("weak", "mid", "strong", "weak", "mid", "strong"):
         mlops.register(registry.runs[label], name="churn")

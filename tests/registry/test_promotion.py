@@ -1,6 +1,5 @@
 """Gated promotion, rollback, and promotions racing on one alias."""
 
-import threading
 import time
 from datetime import datetime, timezone
 
@@ -172,27 +171,8 @@ def test_what_was_champion_at_a_given_time(versions):
     assert history.holders_at("churn", start.date().isoformat()) == {"champion": "2", "challenger": "1"}
 
 
-def _race(targets, **kwargs):
-    barrier = threading.Barrier(len(targets))
-    outcomes = {}
-
-    def attempt(version):
-        barrier.wait()
-        try:
-            outcomes[version] = mlops.promote("churn", version, to="champion", **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes[version] = exc
-
-    threads = [threading.Thread(target=attempt, args=(v,)) for v in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return outcomes
-
-
-def test_racing_promotions_take_turns_and_the_audit_log_tells_the_truth(versions, client):
-    outcomes = _race([versions["weak"], versions["mid"], versions["strong"]])
+def test_racing_promotions_take_turns_and_the_audit_log_tells_the_truth(versions, client, race):
+    outcomes = race([versions["weak"], versions["mid"], versions["strong"]])
     assert all(not isinstance(o, Exception) for o in outcomes.values()), outcomes
     moves = history.changes("churn", "champion")
     assert len(moves) == 3 and moves[0]["before"] is None
@@ -202,8 +182,8 @@ def test_racing_promotions_take_turns_and_the_audit_log_tells_the_truth(versions
     assert audit.verify() == []
 
 
-def test_racing_promotions_that_expect_the_same_holder_have_one_winner(versions, client):
-    outcomes = _race([versions["weak"], versions["mid"], versions["strong"]], expect=None)
+def test_racing_promotions_that_expect_the_same_holder_have_one_winner(versions, client, race):
+    outcomes = race([versions["weak"], versions["mid"], versions["strong"]], expect=None)
     winners = [v for v, o in outcomes.items() if not isinstance(o, Exception)]
     losers = [o for o in outcomes.values() if isinstance(o, Exception)]
     assert len(winners) == 1 and len(losers) == 2
