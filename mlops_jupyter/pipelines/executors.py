@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from .. import config
@@ -27,14 +28,15 @@ log = logging.getLogger(__name__)
 EXECUTORS = ("local", "dask")
 
 
-class Executor:
+class Executor(ABC):
     """Runs steps; subclasses say where."""
 
     name = "executor"
     workers = 1
 
+    @abstractmethod
     def submit(self, step: Step) -> Future:
-        raise NotImplementedError
+        """Start ``step``; the future gives its :class:`StepResult`."""
 
     def map(self, steps) -> list[Future]:
         return [self.submit(step) for step in steps]
