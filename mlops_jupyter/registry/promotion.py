@@ -14,6 +14,7 @@ result, and each audit entry names the holder it really replaced.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 from .. import config
@@ -80,52 +81,37 @@ def promote(
                 "a forced promotion needs a reason", "Say why the gate is overridden, e.g. --reason '...'."
             )
     candidate = model_version(model, version)  # unknown versions fail before anything is locked
-    c = client()
-    moved, previous = False, None
-    try:
-        with audit.transaction() as s:
-            added = rules.add(s, model, to, new_rules, user) if new_rules else []
-            aliases = _aliases(model)
-            previous = aliases.get(to)
-            if expect is not UNSET and previous != expect:
-                raise Conflict(
-                    f"{model}@{to} changed meanwhile: expected {_held(expect)}, found {_held(previous)}",
-                    "Someone moved it since you looked: look again, then promote.",
-                )
-            if previous == version:
-                raise Conflict(f"v{version} already holds {model}@{to}", "Nothing to do.")
-            in_force = rules.stored(model, to, session=s).get(to, [])
-            source_run = _run_or_none(candidate.run_id)
-            report = gate.evaluate(
-                version, source_run, in_force, _holders(model, aliases, in_force), session=s
+    with _alias_move(model, to) as (s, move):
+        added = rules.add(s, model, to, new_rules, user) if new_rules else []
+        aliases = _aliases(model)
+        previous = aliases.get(to)
+        if expect is not UNSET and previous != expect:
+            raise Conflict(
+                f"{model}@{to} changed meanwhile: expected {_held(expect)}, found {_held(previous)}",
+                "Someone moved it since you looked: look again, then promote.",
             )
-            if not report.passed and not force:
-                raise gate.refuse(model, version, to, report)
-            forced = force and not report.passed
-            entry = audit.record(
-                user,
-                role,
-                "promote",
-                audit.model_target(model, to),
-                before={"version": previous} if previous else None,
-                after={
-                    "version": version,
-                    "run_id": candidate.run_id,
-                    "forced": forced,
-                    "checks": report.to_dict(),
-                    "rules_added": added,
-                },
-                reason=reason,
-                session=s,
-            )
-            seq = entry.seq
-            with translated(f"setting {model}@{to}"):
-                c.set_registered_model_alias(model, to, version)
-            moved = True
-    except BaseException:
-        if moved:
-            _restore(model, to, previous)
-        raise
+        if previous == version:
+            raise Conflict(f"v{version} already holds {model}@{to}", "Nothing to do.")
+        in_force = rules.stored(model, to, session=s).get(to, [])
+        source_run = _run_or_none(candidate.run_id)
+        report = gate.evaluate(version, source_run, in_force, _holders(model, aliases, in_force), session=s)
+        if not report.passed and not force:
+            raise gate.refuse(model, version, to, report)
+        forced = force and not report.passed
+        seq = move(
+            user,
+            role,
+            "promote",
+            version,
+            previous,
+            after={
+                "run_id": candidate.run_id,
+                "forced": forced,
+                "checks": report.to_dict(),
+                "rules_added": added,
+            },
+            reason=reason,
+        )
     return Promotion("promote", model, to, version, previous, forced, report.to_dict(), added, seq)
 
 
@@ -141,48 +127,28 @@ def rollback(
     names.alias(alias)
     user = user or config.current_user()
     role = roles.require(user, action="rollback")
-    c = client()
-    moved, current = False, None
-    try:
-        with audit.transaction() as s:
-            current = _aliases(model).get(alias)
-            held = history.stack(model, alias, session=s)
-            if not held:
-                raise Conflict(
-                    f"{model}@{alias} has no promotion in the audit log to roll back",
-                    "Rollback returns to the holder before the last recorded promotion; promote a version instead.",
-                )
-            if current != held[-1]:
-                raise Conflict(
-                    f"{model}@{alias} is held by {_v(current)} in MLflow but the audit log says {_v(held[-1])}: "
-                    "it was moved outside mlops",
-                    "Promote the version you want explicitly; that records it.",
-                )
-            if len(held) < 2:
-                raise Conflict(
-                    f"v{current} is the first recorded holder of {model}@{alias}: there is nothing before it",
-                    "Promote another version instead.",
-                )
-            target = held[-2]
-            model_version(model, target)
-            entry = audit.record(
-                user,
-                role,
-                "rollback",
-                audit.model_target(model, alias),
-                before={"version": current},
-                after={"version": target},
-                reason=reason,
-                session=s,
+    with _alias_move(model, alias) as (s, move):
+        current = _aliases(model).get(alias)
+        held = history.stack(model, alias, session=s)
+        if not held:
+            raise Conflict(
+                f"{model}@{alias} has no promotion in the audit log to roll back",
+                "Rollback returns to the holder before the last recorded promotion; promote a version instead.",
             )
-            seq = entry.seq
-            with translated(f"setting {model}@{alias}"):
-                c.set_registered_model_alias(model, alias, target)
-            moved = True
-    except BaseException:
-        if moved:
-            _restore(model, alias, current)
-        raise
+        if current != held[-1]:
+            raise Conflict(
+                f"{model}@{alias} is held by {_v(current)} in MLflow but the audit log says {_v(held[-1])}: "
+                "it was moved outside mlops",
+                "Promote the version you want explicitly; that records it.",
+            )
+        if len(held) < 2:
+            raise Conflict(
+                f"v{current} is the first recorded holder of {model}@{alias}: there is nothing before it",
+                "Promote another version instead.",
+            )
+        target = held[-2]
+        model_version(model, target)
+        seq = move(user, role, "rollback", target, current, reason=reason)
     return Promotion("rollback", model, alias, target, current, audit_seq=seq)
 
 
@@ -214,6 +180,43 @@ def _holders(model: str, aliases: dict[str, str], in_force: list[str]) -> dict[s
         found = _run_or_none(model_version(model, held).run_id)
         holders[alias] = (held, dict(found.data.metrics) if found else {})
     return holders
+
+
+@contextmanager
+def _alias_move(model: str, alias: str):
+    """An audit transaction that moves one alias: yields ``(session, move)``.
+
+    ``move(user, role, action, target, previous, after=..., reason=...)`` writes the audit
+    entry and then moves the alias; it returns the entry's sequence number. The entry commits
+    only with the transaction, so if the commit fails after the alias moved, the alias is put
+    back where it was.
+    """
+    c = client()
+    moved: list[str | None] = []  # the holder before, once the alias has moved
+
+    def move(user, role, action, target, previous, *, after=None, reason=None) -> int:
+        entry = audit.record(
+            user,
+            role,
+            action,
+            audit.model_target(model, alias),
+            before={"version": previous} if previous else None,
+            after={"version": target, **(after or {})},
+            reason=reason,
+            session=s,
+        )
+        with translated(f"setting {model}@{alias}"):
+            c.set_registered_model_alias(model, alias, target)
+        moved.append(previous)
+        return entry.seq
+
+    try:
+        with audit.transaction() as s:
+            yield s, move
+    except BaseException:
+        if moved:
+            _restore(model, alias, moved[0])
+        raise
 
 
 def _restore(model: str, alias: str, previous: str | None) -> None:
