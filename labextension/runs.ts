@@ -12,6 +12,7 @@ import { Widget } from '@lumino/widgets';
 import { ApiError, Experiment, MlopsApi, RunSummary } from './api';
 import { h, replaceChildren } from './dom';
 import { keyMetrics, refreshTimes, runDetail, runRow } from './run';
+import { startPollIfVisible, wakePoll } from './view';
 
 /** Runs per page, and the most the API returns in one answer. */
 const PAGE_SIZE = 50;
@@ -176,22 +177,12 @@ export class RunsView extends Widget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    // Fresh data as soon as the panel is opened, then the poll keeps it fresh.
-    if (this._poll.isDisposed) {
-      return;
-    }
-    if (this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    } else {
-      void this._poll.refresh();
-    }
+    wakePoll(this._poll);
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    if (this.isVisible && this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    }
+    startPollIfVisible(this, this._poll);
     if (!this._status) {
       this._api.status().then(
         status => {

@@ -17,6 +17,25 @@ const REFRESH_INTERVAL_MS = 10_000;
 const FAST_INTERVAL_MS = 2_000;
 const REFRESH_MAX_MS = 5 * 60_000;
 
+/** Fresh data as soon as a view is shown, then its poll keeps it fresh. */
+export function wakePoll(poll: Poll): void {
+  if (poll.isDisposed) {
+    return;
+  }
+  if (poll.state.phase === 'constructed') {
+    void poll.start();
+  } else {
+    void poll.refresh();
+  }
+}
+
+/** A view attached already visible starts polling at once. */
+export function startPollIfVisible(widget: Widget, poll: Poll): void {
+  if (widget.isVisible && poll.state.phase === 'constructed') {
+    void poll.start();
+  }
+}
+
 export abstract class PolledView extends Widget {
   constructor(pollName: string) {
     super();
@@ -112,22 +131,12 @@ export abstract class PolledView extends Widget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    // Fresh data as soon as the view is opened, then the poll keeps it fresh.
-    if (this._poll.isDisposed) {
-      return;
-    }
-    if (this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    } else {
-      void this._poll.refresh();
-    }
+    wakePoll(this._poll);
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    if (this.isVisible && this._poll.state.phase === 'constructed') {
-      void this._poll.start();
-    }
+    startPollIfVisible(this, this._poll);
   }
 
   private async _tick(): Promise<void> {
