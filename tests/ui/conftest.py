@@ -54,25 +54,21 @@ class LabServer:
     def get(self, path: str, token: bool = True) -> tuple[int, dict | str]:
         """GET ``path`` (relative to the server's base URL); returns (status, JSON or text)."""
         headers = {"Authorization": f"token {self.token}"} if token else {}
-        request = urllib.request.Request(self.url + path, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                status, body = response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            status, body = exc.code, exc.read().decode()
-        try:
-            return status, json.loads(body)
-        except ValueError:
-            return status, body
+        return self._send(urllib.request.Request(self.url + path, headers=headers))
 
     def post(self, path: str, body: dict) -> tuple[int, dict | str]:
         """POST ``body`` as JSON to ``path`` with the token; returns (status, JSON or text)."""
-        request = urllib.request.Request(
-            self.url + path,
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        return self._send(
+            urllib.request.Request(
+                self.url + path,
+                data=json.dumps(body).encode(),
+                method="POST",
+                headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            )
         )
+
+    @staticmethod
+    def _send(request) -> tuple[int, dict | str]:
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, text = response.status, response.read().decode()
