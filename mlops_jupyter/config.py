@@ -37,9 +37,23 @@ def state_dir(create: bool = True) -> Path:
         path = Path(home).expanduser().resolve()
     else:
         path = _find_upwards(Path.cwd()) or Path.cwd().resolve() / STATE_DIR_NAME
-    if create:
-        path.mkdir(parents=True, exist_ok=True)
+    if create and not path.is_dir():
+        _make_state_dir(path, "MLOPS_HOME" if home else "the state directory")
     return path
+
+
+def _make_state_dir(path: Path, what: str) -> None:
+    from .errors import BadInput
+
+    if path.exists():
+        raise BadInput(f"{what} {path} is not a directory", "Point MLOPS_HOME at a directory (or unset it).")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(
+            f"{what} {path} cannot be created: {exc.strerror}",
+            "Point MLOPS_HOME at a directory you can write (or unset it).",
+        ) from None
 
 
 def _find_upwards(start: Path) -> Path | None:
@@ -55,9 +69,18 @@ def project_root() -> Path:
     return state_dir(create=False).parent
 
 
+# MLflow's tracking and registry stores; a plain path is a local file store.
+TRACKING_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql", "http", "https", "file", "databricks")
+# SQLAlchemy dialects the mlops database runs on (an optional +driver may follow).
+JOBS_DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
+
+
 def tracking_uri() -> str:
     uri = os.environ.get("MLOPS_TRACKING_URI")
-    return uri if uri else f"sqlite:///{state_dir() / 'mlflow.db'}"
+    if not uri:
+        return f"sqlite:///{state_dir() / 'mlflow.db'}"
+    _check_scheme("MLOPS_TRACKING_URI", uri, TRACKING_SCHEMES, plain_path_ok=True)
+    return uri
 
 
 def is_embedded_store(uri: str | None = None) -> bool:
@@ -72,7 +95,27 @@ def artifact_root() -> str:
 
 def jobs_url() -> str:
     url = os.environ.get("MLOPS_JOBS_URL")
-    return url if url else f"sqlite:///{state_dir() / 'jobs.db'}"
+    if not url:
+        return f"sqlite:///{state_dir() / 'jobs.db'}"
+    _check_scheme("MLOPS_JOBS_URL", url, JOBS_DIALECTS)
+    return url
+
+
+def _check_scheme(variable: str, uri: str, accepted: tuple[str, ...], plain_path_ok: bool = False) -> None:
+    """Refuse a URI whose scheme no store understands, before any library fails on it."""
+    from .errors import BadInput
+
+    scheme, sep, _ = uri.partition("://")
+    dialect = scheme.split("+", 1)[0].lower()
+    if sep and dialect in accepted:
+        return
+    if plain_path_ok and not sep and ":" not in uri.split("/", 1)[0]:
+        return
+    shown = f"{scheme}://..." if sep else (uri if len(uri) <= 80 else uri[:80] + "...")  # no credentials
+    raise BadInput(
+        f"{variable}={shown} is not a URI mlops-jupyter can use",
+        f"Accepted schemes: {', '.join(accepted)} (e.g. {accepted[0]}://...); unset it for the embedded store.",
+    )
 
 
 def dask_address() -> str | None:
@@ -85,16 +128,28 @@ def project_config_path() -> Path:
 
 
 def project_config() -> dict:
-    """The parsed ``mlops.toml`` (empty when there is none)."""
+    """The parsed ``mlops.toml`` (empty when the project has none).
+
+    A file that is named (``MLOPS_CONFIG``) or present but cannot be read fails closed: it may
+    hold the ``[roles]`` table, and reading it as empty would make everyone admin.
+    """
     import tomllib
 
     from .errors import BadInput
 
     path = project_config_path()
-    if not path.is_file():
+    if not path.exists() and not os.environ.get("MLOPS_CONFIG"):
         return {}
+    accepted = "Fix the file, or point MLOPS_CONFIG at a readable mlops.toml (or unset it)."
+    if not path.is_file():
+        problem = "does not exist" if not path.exists() else "is not a file"
+        raise BadInput(f"project config {path} {problem}", accepted)
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"project config {path} cannot be read: {exc.strerror}", accepted) from None
+    except UnicodeDecodeError:
+        raise BadInput(f"project config {path} is not UTF-8 text", accepted) from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"{path} is not valid TOML: {exc}", "Fix the file or remove it.") from exc
 
