@@ -64,7 +64,7 @@ def schedule(
 
     from ..registry import audit
 
-    name = spec.job_name(name or Path(str(notebook)).stem)
+    name = spec.job_name(Path(str(notebook)).stem if name is None else name)
     sched = cron.Schedule.parse(cron_expression, tz) if cron_expression else None
     if sched is None:
         cron.zone(tz)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..errors import BadInput
@@ -41,8 +42,8 @@ def duration(value, what: str = "--timeout") -> float | None:
                     f"{what} {value!r} is not a duration", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m"
                 ) from None
             seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    if not seconds > 0:
-        raise BadInput(f"{what} must be positive, got {value!r}", "e.g. 30m")
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise BadInput(f"{what} must be a positive, finite duration, got {value!r}", "e.g. 30m")
     return seconds
 
 

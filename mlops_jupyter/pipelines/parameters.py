@@ -14,8 +14,10 @@ listing what the notebook accepts, and a value is converted to the type of its d
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,9 @@ PARAMETERS_TAG = "parameters"
 _TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "dict": dict, "tuple": tuple}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
+# An alias bomb ("billion laughs") is tiny on disk and explodes once anything walks its values.
+MAX_YAML_NODES = 100_000
+MAX_YAML_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,14 @@ def has_parameters_cell(nb: dict) -> bool:
     return any(PARAMETERS_TAG in (c.get("metadata", {}).get("tags") or []) for c in nb.get("cells", []))
 
 
-def declared_parameters(source: str) -> dict[str, Declared] | None:
-    """The parameters the notebook declares, in order; None when it has no parameters cell."""
+def declared_parameters(
+    source: str, kernel_name: str | None = None, language: str | None = None
+) -> dict[str, Declared] | None:
+    """The parameters the notebook declares, in order; None when it has no parameters cell.
+
+    A notebook that names no kernel or language (``nbformat.v4.new_notebook()``) is read as
+    Python unless ``kernel_name``/``language`` say otherwise.
+    """
     import nbformat
     from papermill.inspection import _infer_parameters
 
@@ -71,7 +82,15 @@ def declared_parameters(source: str) -> dict[str, Declared] | None:
         cell.setdefault("metadata", {}).setdefault("tags", [])
     nb = nbformat.from_dict(nb_json)
     found = {}
-    for p in _infer_parameters(nb):
+    metadata = nb_json.get("metadata", {})
+    kernel_name = kernel_name or (metadata.get("kernelspec") or {}).get("name") or "python3"
+    language = (
+        language
+        or (metadata.get("language_info") or {}).get("name")
+        or (metadata.get("kernelspec") or {}).get("language")
+        or "python"
+    )
+    for p in _infer_parameters(nb, name=kernel_name, language=language):
         found[p.name] = Declared(p.name, _type_of(p.inferred_type_name, p.default), p.default, p.help)
     return found
 
@@ -121,7 +140,7 @@ def coerce(decl: Declared, value: Any, notebook: str = "the notebook") -> Any:
         return _convert(decl.type, value)
     except (ValueError, TypeError) as exc:
         raise BadInput(
-            f"parameter {decl.name!r} of {notebook} expects {_article(decl.type)}, got {value!r}",
+            f"parameter {decl.name!r} of {notebook} expects {_article(decl.type)}, got {shorten(value)}",
             f"Its default is {decl.default}. {exc}".strip(),
         ) from None
 
@@ -185,7 +204,7 @@ def _literal(text: str) -> Any:
     import yaml
 
     try:
-        value = yaml.safe_load(text)
+        value = load_yaml(text, "the value")
     except yaml.YAMLError as exc:
         raise ValueError(f"It is not a literal: {exc.problem if hasattr(exc, 'problem') else exc}") from None
     if isinstance(value, str) and value != text:
@@ -207,7 +226,7 @@ def load_param_file(path: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise NotFound(f"parameter file not found: {path}", "Give a YAML file with name: value lines.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadInput(
             f"{path} is not valid YAML: {exc}", "Give a YAML file with name: value lines."
@@ -217,6 +236,62 @@ def load_param_file(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         raise BadInput(f"{path} must hold a mapping of parameter names to values", "e.g. `max_depth: 6`")
     return data
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """YAML (or JSON) text as values; an alias bomb or a huge text is refused before it costs.
+
+    Raises :class:`BadInput` naming ``source`` for those; a syntax error stays a ``yaml.YAMLError``.
+    """
+    import yaml
+
+    if len(text) > MAX_YAML_CHARS:
+        raise BadInput(
+            f"{source} is too large to read as YAML ({len(text):,} characters)",
+            f"Accepted: up to {MAX_YAML_CHARS:,} characters.",
+        )
+    loader = _guarded_loader()(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError:
+        if loader.too_large:
+            raise BadInput(
+                f"{source} expands to more than {MAX_YAML_NODES:,} values through YAML aliases (*name)",
+                "Write the values out; a few anchors and aliases are accepted, an alias bomb is not.",
+            ) from None
+        raise
+    finally:
+        loader.dispose()
+
+
+@functools.cache
+def _guarded_loader():
+    import yaml
+
+    class GuardedLoader(yaml.SafeLoader):
+        """``yaml.SafeLoader`` that counts values as if every alias were written out in full."""
+
+        too_large = False
+
+        def compose_node(self, parent, index):
+            node = super().compose_node(parent, index)
+            sizes = self.__dict__.setdefault("sizes", {})
+            if id(node) not in sizes:  # an alias returns its anchor's node, already counted
+                children = node.value if isinstance(node.value, list) else []
+                flat = [n for child in children for n in (child if isinstance(child, tuple) else (child,))]
+                sizes[id(node)] = 1 + sum(sizes[id(n)] for n in flat)
+            if sizes[id(node)] > MAX_YAML_NODES:
+                self.too_large = True
+                raise yaml.YAMLError("too many values")
+            return node
+
+    return GuardedLoader
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages that echo input back."""
+    text = reprlib.repr(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def parse_assignments(pairs) -> dict[str, str]:

@@ -36,6 +36,7 @@ def run(
     workers: int | None = None,
     cell_timeout: float | None = None,
     kernels: str = "auto",
+    kernel: str | None = None,
     resume: bool = False,
     name: str | None = None,
     raise_on_error: bool = True,
@@ -48,6 +49,7 @@ def run(
     A failing notebook raises :class:`~mlops_jupyter.errors.ExecutionFailed` naming the cell
     (``raise_on_error=False`` returns the failed result instead); the run is FAILED and the
     output notebook, with papermill's error banner, is kept locally and as an artifact.
+    ``kernel`` names the Jupyter kernel (default: the notebook's, else ``python3``).
     """
     if str(target).endswith((".yaml", ".yml")):
         from .dag import run_pipeline
@@ -61,13 +63,14 @@ def run(
             workers=workers,
             cell_timeout=cell_timeout,
             kernels=kernels,
+            kernel=kernel,
             resume=resume,
             raise_on_error=raise_on_error,
             progress=progress,
         )
     if resume:
         raise BadInput("--resume applies to a pipeline.yaml", "A single notebook always runs from the top.")
-    nb = Notebook.load(target)
+    nb = Notebook.load(target, kernel)
     typed = nb.typed(merged_parameters(param_file, parameters))
     check_timeout(cell_timeout)
     with make_executor(
@@ -96,6 +99,7 @@ def sweep(
     workers: int | None = None,
     cell_timeout: float | None = None,
     kernels: str = "auto",
+    kernel: str | None = None,
     name: str | None = None,
     progress: bool | None = True,
     track: bool = True,
@@ -111,7 +115,7 @@ def sweep(
     """
     import pandas as pd
 
-    nb = Notebook.load(notebook)
+    nb = Notebook.load(notebook, kernel)
     base = merged_parameters(param_file, parameters)
     combos = expand(grid, points)
     typed_points = [nb.typed({**base, **point}) for point in combos]  # all checked before any kernel
@@ -287,7 +291,7 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
         import yaml
 
         try:
-            items = yaml.safe_load(values)
+            items = params_mod.load_yaml(values, "--sweep")
         except yaml.YAMLError:
             items = None
         if not isinstance(items, list):
@@ -310,7 +314,7 @@ def load_points(path: str | Path) -> list[dict[str, Any]]:
             f"points file not found: {path}", "Give a YAML file holding a list of parameter mappings."
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = params_mod.load_yaml(path.read_text(encoding="utf-8"), str(path))
     except yaml.YAMLError as exc:
         raise BadInput(f"{path} is not valid YAML: {exc}", "Give a YAML list of mappings.") from None
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):

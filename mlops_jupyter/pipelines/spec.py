@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import BadInput, NotFound
 from . import requirements
+from .parameters import load_yaml
 from .notebooks import Notebook
 
 _STEP_NAME = re.compile(r"^[A-Za-z_][\w-]{0,63}$")
@@ -48,6 +49,7 @@ class StepSpec(BaseModel):
     outputs: dict[str, str] = Field(default_factory=dict)
     require: list[str] = Field(default_factory=list)
     cell_timeout: float | None = Field(default=None, gt=0)
+    kernel: str | None = None  # a Jupyter kernel name (default: the notebook's)
 
     @field_validator("outputs", mode="before")
     @classmethod
@@ -86,8 +88,12 @@ class Pipeline:
     steps: dict[str, PlannedStep]  # in a topological order
 
     @classmethod
-    def load(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> Pipeline:
-        """Read, validate and plan ``pipeline.yaml``; ``overrides`` are ``{"step.param": value}``."""
+    def load(
+        cls, path: str | Path, overrides: dict[str, Any] | None = None, kernel: str | None = None
+    ) -> Pipeline:
+        """Read, validate and plan ``pipeline.yaml``; ``overrides`` are ``{"step.param": value}``.
+
+        ``kernel`` is every step's kernel unless the step names its own."""
         path = Path(path)
         spec = _read(path)
         steps: dict[str, PlannedStep] = {}
@@ -99,7 +105,7 @@ class Pipeline:
                 )
             notebook_path = (path.parent / step.notebook).resolve()
             try:
-                notebook = Notebook.load(notebook_path)
+                notebook = Notebook.load(notebook_path, step.kernel or kernel)
             except (NotFound, BadInput) as exc:
                 raise type(exc)(f"{path}: step {name!r}: {exc.message}", exc.detail) from None
             for requirement in step.require:
@@ -130,7 +136,7 @@ def _read(path: Path) -> PipelineSpec:
     if not path.is_file():
         raise NotFound(f"pipeline file not found: {path}", "Give the path of a pipeline.yaml.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not valid YAML: {exc}", None) from None
     if not isinstance(data, dict):
