@@ -28,14 +28,22 @@ import click
 )
 def card(model, version, against, html_path, md_path):
     """The model card of MODEL VERSION (default: the --against holder, else the newest version)."""
+    from ..errors import BadInput
     from ..registry.card import model_card
 
+    for path in filter(None, (html_path, md_path)):
+        if not path.parent.is_dir():
+            raise BadInput(
+                f"cannot write {path}: no directory {path.parent}", "Give a path in an existing directory."
+            )
     c = model_card(model, version, against)
-    if html_path:
-        html_path.write_text(c.html(full_page=True), encoding="utf-8")
-        click.echo(f"wrote {html_path}", err=True)
-    if md_path:
-        md_path.write_text(c.markdown(), encoding="utf-8")
-        click.echo(f"wrote {md_path}", err=True)
+    for path, render in ((html_path, lambda: c.html(full_page=True)), (md_path, c.markdown)):
+        if path is None:
+            continue
+        try:
+            path.write_text(render(), encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot write {path}: {exc.strerror}", "Give a path you can write.") from None
+        click.echo(f"wrote {path}", err=True)
     if not html_path and not md_path:
         click.echo(c.markdown())

@@ -138,7 +138,14 @@ def show(name):
 
 @job.command()
 @click.argument("name")
-@click.option("-n", "--limit", default=20, show_default=True, help="How many firings (newest first).")
+@click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="How many firings (newest first).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def history(name, limit, as_json):
     """Firings of job NAME: status, times, MLflow run, output, errors, alerts."""
@@ -182,7 +189,13 @@ def history(name, limit, as_json):
 @job.command("run-now")
 @click.argument("name")
 @click.option("--wait/--no-wait", default=False, help="Wait for the run to end and show how it ended.")
-@click.option("--timeout", default=3600.0, show_default=True, help="Seconds to wait with --wait.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, 7 * 86400, min_open=True),
+    default=3600.0,
+    show_default=True,
+    help="Seconds to wait with --wait.",
+)
 def run_now(name, wait, timeout):
     """Queue a run of job NAME now (a running scheduler starts it)."""
     from ..jobs import api, scheduler
@@ -305,7 +318,13 @@ def update(
 
 
 @click.command()
-@click.option("--workers", default=2, show_default=True, help="Notebooks run at once (the concurrency cap).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Notebooks run at once (the concurrency cap).",
+)
 @click.option(
     "--kernels",
     type=click.Choice(["spawn", "fork"]),
@@ -313,15 +332,23 @@ def update(
     show_default=True,
     help="How pooled kernels start: a fresh process, or forked from a pre-warmed one.",
 )
-@click.option("--poll", default=0.5, show_default=True, help="Seconds between checks for changed jobs.")
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.05, 3600),
+    default=0.5,
+    show_default=True,
+    help="Seconds between checks for changed jobs.",
+)
 @click.option(
     "--lease",
+    type=click.FloatRange(1, 86400),
     default=30.0,
     show_default=True,
     help="Seconds without a heartbeat after which a scheduler counts as dead.",
 )
 @click.option(
     "--grace",
+    type=click.FloatRange(0, 7 * 86400),
     default=60.0,
     show_default=True,
     help="Seconds late after which a firing counts as missed (then --missed policy applies).",

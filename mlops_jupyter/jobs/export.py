@@ -38,16 +38,23 @@ def export(
             "Airflow and Kubernetes take five-field cron expressions: `mlops job update --cron` first.",
         )
     folder = Path(output) / job.name
-    folder.mkdir(parents=True, exist_ok=True)
     if target == "airflow":
-        notebook = folder / notebook_file(job)
-        notebook.write_text(job.source, encoding="utf-8")
-        dag = folder / f"{re.sub(r'[^0-9A-Za-z_]', '_', job.name)}_dag.py"
-        dag.write_text(airflow_dag(job), encoding="utf-8")
-        return [dag, notebook]
-    manifest = folder / "cronjob.yaml"
-    manifest.write_text(k8s_manifest(job, image), encoding="utf-8")
-    return [manifest]
+        files = {
+            folder / f"{re.sub(r'[^0-9A-Za-z_]', '_', job.name)}_dag.py": airflow_dag(job),
+            folder / notebook_file(job): job.source,
+        }
+    else:
+        files = {folder / "cronjob.yaml": k8s_manifest(job, image)}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(
+            f"cannot write the export into {folder}: {exc.strerror}",
+            "Give an output directory you can write (-o DIR).",
+        ) from None
+    return list(files)
 
 
 def notebook_file(job) -> str:

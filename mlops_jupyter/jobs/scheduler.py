@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from .. import config, db
+from ..errors import BadInput
 from . import cron, runner
 from .orm import (
     BAD,
@@ -54,6 +55,14 @@ log = logging.getLogger(__name__)
 RETRYABLE = (FAILED, TIMEOUT)
 
 
+def _check_range(option: str, value, low: float, high: float, whole: bool = False) -> None:
+    """Refuse an option out of range (``poll=0`` would spin a core, ``workers=0`` run nothing)."""
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        kind = "a whole number" if whole else "a number"
+        raise BadInput(f"{option} must be {kind} from {low:g} to {high:g}, got {value!r}", None)
+
+
 class Scheduler:
     """Fires the jobs of one job store; see the module docstring."""
 
@@ -67,7 +76,13 @@ class Scheduler:
         kernels: str = "spawn",
         url: str | None = None,
     ):
-        self.workers = max(1, int(workers))
+        _check_range("workers", workers, 1, 64, whole=True)
+        _check_range("poll", poll, 0.05, 3600)
+        _check_range("lease", lease, 1, 86400)
+        _check_range("grace", grace, 0, 7 * 86400)
+        if kernels not in ("spawn", "fork"):
+            raise BadInput(f"kernels={kernels!r} is not a way to start kernels", "Accepted: spawn, fork.")
+        self.workers = workers
         self.poll = poll
         self.lease = lease
         self.grace = timedelta(seconds=grace)
