@@ -57,6 +57,8 @@ def parse(text: str) -> Requirement:
         threshold = float(number)
     except ValueError:
         raise BadInput(f"cannot read the threshold in {text!r}", "The threshold must be a number.") from None
+    if not math.isfinite(threshold):  # nothing compares with nan; inf would pass or fail forever
+        raise BadInput(f"the threshold in {text!r} is not a finite number", 'e.g. "auc>=0.9".')
     return Requirement(metric, op, threshold)
 
 

@@ -21,6 +21,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _ALIAS_RHS = re.compile(
     r"^(?P<alias>[\w\-]+)\s*(?:(?P<sign>[+-])\s*(?P<margin>(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?))?$"
 )
+_NOT_FINITE = ("nan", "inf", "infinity")  # numbers to float(), never a threshold a metric can meet
 ACCEPTED = (
     "A rule is METRIC OP VALUE with OP one of >=, >, <=, <, and VALUE a number or an alias, "
     "optionally with a margin: auc>=0.9, auc>=champion, rmse<=champion+0.01."
@@ -53,6 +54,8 @@ def parse(text: str) -> Rule:
         if not math.isfinite(number):
             raise BadInput(f"invalid rule {text!r}: the threshold must be a finite number", ACCEPTED)
         return Rule(metric, op, number=number)
+    if rhs.lower().lstrip("+-") in _NOT_FINITE:
+        raise BadInput(f"invalid rule {text!r}: the threshold must be a finite number", ACCEPTED)
     a = _ALIAS_RHS.match(rhs)
     if not a:
         raise BadInput(f"invalid rule {text!r}: {rhs!r} is neither a number nor an alias", ACCEPTED)
@@ -131,6 +134,7 @@ def add(s, model: str, alias: str, new: list[Rule], user: str) -> list[str]:
     """Store ``new`` rules (inside the caller's governed transaction); returns those not there yet."""
     from .tables import PromotionRule
 
+    _check_decidable(model, alias, new)
     have = set(stored(model, alias, session=s).get(alias, []))
     added = []
     for rule in new:
@@ -140,6 +144,28 @@ def add(s, model: str, alias: str, new: list[Rule], user: str) -> list[str]:
             added.append(text)
     s.flush()
     return added
+
+
+def _check_decidable(model: str, alias: str, new: list[Rule]) -> None:
+    """Refuse a rule comparing with an alias no version holds: it could only ever pass unchecked.
+
+    The alias the rule guards is the exception: ``auc>=champion`` on champion is passed by the
+    first promotion (there is nothing to compare with yet) and checked on every later one.
+    """
+    from .store import registered_model
+
+    others = [rule for rule in new if rule.alias not in (None, alias)]
+    if not others:
+        return
+    held = registered_model(model).aliases or {}
+    for rule in others:
+        if rule.alias not in held:
+            raise BadInput(
+                f"rule {rule} for {model}@{alias}: no version of {model} holds {rule.alias!r}, "
+                "so it has nothing to compare with",
+                f"Compare with a number, with {alias} itself, or with an alias a version holds now "
+                f"({', '.join(sorted(held)) or 'none'}).",
+            )
 
 
 def change(
