@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import threading
 import uuid
 from abc import ABC, abstractmethod
@@ -26,6 +27,7 @@ from .step import Execution, Step, StepResult, execute, record
 
 log = logging.getLogger(__name__)
 EXECUTORS = ("local", "dask")
+_DASK_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://)?(\[[0-9a-fA-F:]+\]|[\w.\-]+):\d{1,5}/?$")
 
 
 class Executor(ABC):
@@ -261,6 +263,11 @@ def make_executor(
             raise BadInput(
                 "the dask executor needs a scheduler address",
                 "Pass --address tcp://host:8786 or set MLOPS_DASK_ADDRESS.",
+            )
+        if not _DASK_ADDRESS.match(address):  # refused before a client starts and lingers
+            raise BadInput(
+                f"{address[:80]!r} is not a Dask scheduler address",
+                "Accepted: [tcp|tls|ws|wss|ucx://]HOST:PORT, e.g. tcp://127.0.0.1:8786.",
             )
         return DaskExecutor(address, workers)
     if kernels not in ("auto", "spawn", "fork"):
