@@ -106,7 +106,13 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, params: dict[str, Any]) -> None:
-        clean = {_key(k, "param"): param_value(v) for k, v in params.items()}
+        clean = {}
+        for k, v in _mapping(params, "params").items():
+            key, text = _key(k, "param"), param_text(v)
+            if len(text) > MAX_PARAM_VALUE:  # kept whole as an artifact; the param says where
+                self.log_text(text, f"params/{key}.txt")
+                text = param_value(text, f"params/{key}.txt")
+            clean[key] = text
         self.params.update(clean)
         self._emit("params", params=clean)
 
@@ -255,6 +261,8 @@ def track(
         shell = ipython.get_ipython() if ipython else None
         found = current_notebook_path(shell.user_ns if shell else None)
         notebook = str(found) if found else None
+    _mapping(params, "params")  # before the run starts: bad input makes no run
+    _mapping(tags, "tags")
     run, created = start_run(experiment, name, nested=nested, tags=tags, notebook=notebook, autolog=autolog)
     try:
         if params:
@@ -324,15 +332,37 @@ def flush(timeout: float | None = None) -> bool:
 # -- values ---------------------------------------------------------------------------
 
 
-def param_value(value: Any) -> str:
+MAX_PARAM_VALUE = 6000  # MLflow's limit
+
+
+def param_text(value: Any) -> str:
     if isinstance(value, (list, tuple, dict)):
         try:
-            text = json.dumps(value, default=str)
+            return json.dumps(value, default=str)
         except (TypeError, ValueError):
-            text = repr(value)
-    else:
-        text = str(value)
-    return text if len(text) <= 6000 else text[:5999] + "…"
+            return repr(value)
+    return str(value)
+
+
+def param_value(value: Any, artifact: str | None = None) -> str:
+    """``value`` as a param; a longer one is cut, saying so (and where it is kept whole)."""
+    text = param_text(value)
+    if len(text) <= MAX_PARAM_VALUE:
+        return text
+    where = f"; full value in artifact {artifact}" if artifact else ""
+    note = f"… (cut at {MAX_PARAM_VALUE} characters{where})"
+    return text[: MAX_PARAM_VALUE - len(note)] + note
+
+
+def _mapping(value: Any, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadInput(
+            f"{what} must be a mapping of names to values, got {type(value).__name__}",
+            f'e.g. {what}={{"max_depth": 6}}',
+        )
+    return value
 
 
 def metric_value(name: str, value: Any) -> float:
