@@ -52,13 +52,15 @@ def schedule(
     retrain_job: str | None = None,
     register_model: str | None = None,
     paused: bool = False,
+    kernel: str | None = None,
     user: str | None = None,
 ) -> JobInfo:
     """Schedule the validated version of ``notebook`` as the production job ``name``.
 
     ``cron_expression`` in time zone ``tz`` (None: the job runs only on demand, e.g. a retraining
     job started by a monitoring job). Refused unless the notebook's version has passed
-    ``mlops validate``; the job pins that snapshot.
+    ``mlops validate``; the job pins that snapshot. ``kernel`` names the Jupyter kernel every
+    firing runs on (default: the notebook's kernelspec, else ``python3``).
     """
     from sqlalchemy.exc import IntegrityError
 
@@ -71,7 +73,7 @@ def schedule(
     fields = _options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model)
     user = user or config.current_user()
     role = _require(user, "schedule")
-    pinned = _pin(notebook, version)
+    pinned = _pin(notebook, version, kernel)
     typed = pinned.typed(parameters or {})
     now = cron.now()
     job = Job(
@@ -136,12 +138,12 @@ def history(name: str, limit: int = 50) -> list[Firing]:
     """The job's firings, newest first: every attempt, skipped firings and alert outcomes included."""
     from sqlalchemy import select
 
-    if not 1 <= int(limit) <= 1000:
-        raise BadInput(f"limit must be between 1 and 1000, not {limit}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise BadInput(f"limit must be a whole number from 1 to 1000, got {limit!r}", "e.g. limit=50")
     with db.session() as s:
         found = find_job(s, name)
         rows = s.execute(
-            select(JobRun).where(JobRun.job_id == found.id).order_by(JobRun.id.desc()).limit(int(limit))
+            select(JobRun).where(JobRun.job_id == found.id).order_by(JobRun.id.desc()).limit(limit)
         ).scalars()
         return [Firing.of(r, found.name) for r in rows]
 
@@ -257,6 +259,7 @@ def update(
     experiment: str | None = None,
     retrain_job: str | None = _UNSET,
     register_model: str | None = _UNSET,
+    kernel: str | None = None,
     reason: str | None = None,
     user: str | None = None,
 ) -> JobInfo:
@@ -277,6 +280,7 @@ def update(
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
+        current_kernel = current.kernel_name
         pinned_now = Pinned(
             current.notebook,
             current.notebook_path,
@@ -289,7 +293,7 @@ def update(
         )
     pinned = None
     if version is not None:
-        pinned = _pin(notebook, None if version == "current" else version)
+        pinned = _pin(notebook, None if version == "current" else version, kernel or current_kernel)
     tz = tz or current_tz
     new_cron = current_cron if cron_expression is _UNSET else (cron_expression or None)
     sched = cron.Schedule.parse(new_cron, tz) if new_cron else None
@@ -305,6 +309,11 @@ def update(
             "source": pinned.source,
             "kernel_name": pinned.kernel_name,
         }
+    if kernel and kernel != (changes.get("kernel_name") or current_kernel):
+        from ..pipelines.kernels import kernel_language
+
+        kernel_language(kernel)  # installed, or BadInput naming those that are
+        changes["kernel_name"] = kernel
     if cron_expression is not _UNSET:
         changes["cron"] = sched.expression if sched else None
     if tz != current_tz:
@@ -367,10 +376,10 @@ def target(name: str) -> str:
     return f"job:{name}"
 
 
-def _pin(notebook, version):
+def _pin(notebook, version, kernel=None):
     from .pinning import pin
 
-    return pin(notebook, version)
+    return pin(notebook, version, kernel)
 
 
 def _require(user: str, action: str) -> str:
@@ -475,6 +484,7 @@ def _audit_view(job: Job) -> dict:
         "validation_id": job.validation_id,
         "cron": job.cron,
         "timezone": job.timezone,
+        "kernel_name": job.kernel_name,
         "parameters": job.parameters,
         "retries": job.retries,
         "timeout": job.timeout,

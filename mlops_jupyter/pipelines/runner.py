@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from concurrent.futures import as_completed, wait
 from pathlib import Path
 from typing import Any, Iterable
@@ -51,12 +52,12 @@ def run(
     output notebook, with papermill's error banner, is kept locally and as an artifact.
     ``kernel`` names the Jupyter kernel (default: the notebook's, else ``python3``).
     """
-    if str(target).endswith((".yaml", ".yml")):
+    if target_path(target, "the notebook or pipeline.yaml").endswith((".yaml", ".yml")):
         from .dag import run_pipeline
 
         return run_pipeline(
             target,
-            parameters,
+            mapping(parameters, "parameters", "{'max_depth': 6}"),
             experiment=experiment,
             executor=executor,
             address=address,
@@ -115,7 +116,7 @@ def sweep(
     """
     import pandas as pd
 
-    nb = Notebook.load(notebook, kernel)
+    nb = Notebook.load(target_path(notebook), kernel)
     base = merged_parameters(param_file, parameters)
     combos = expand(grid, points)
     typed_points = [nb.typed({**base, **point}) for point in combos]  # all checked before any kernel
@@ -245,7 +246,27 @@ def _factory(experiment: str | None):
 def merged_parameters(param_file, parameters: dict[str, Any] | None) -> dict[str, Any]:
     """A parameter file's values, overridden by explicit ones."""
     values = params_mod.load_param_file(param_file) if param_file else {}
-    return {**values, **(parameters or {})}
+    return {**values, **mapping(parameters, "parameters", "{'max_depth': 6}")}
+
+
+def mapping(value, what: str, example: str) -> dict:
+    """``value`` if it is a dict with text keys (None: empty); a clear error for anything else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise BadInput(
+            f"{what} must be a mapping of names to values, got {type(value).__name__} {params_mod.shorten(value)}",
+            f"e.g. {what}={example}",
+        )
+    return value
+
+
+def target_path(target, what: str = "the notebook") -> str:
+    if not isinstance(target, (str, os.PathLike)) or not str(target).strip():
+        raise BadInput(
+            f"{what} must be a path, got {params_mod.shorten(target)}", 'e.g. "notebooks/train.ipynb"'
+        )
+    return str(target)
 
 
 def expand(
@@ -253,6 +274,11 @@ def expand(
 ) -> list[dict[str, Any]]:
     """Every combination of the grid, then the explicit points, in order."""
     result: list[dict[str, Any]] = []
+    grid = mapping(grid, "grid", "{'max_depth': [2, 4, 8]}")
+    if points is not None and not isinstance(points, (list, tuple)):
+        raise BadInput(
+            f"points must be a list of mappings, got {params_mod.shorten(points)}", "e.g. [{'max_depth': 4}]"
+        )
     if grid:
         keys = list(grid)
         values = []
