@@ -34,14 +34,16 @@ ALIAS_RULES = (
 
 def model_name(name) -> str:
     """``name`` if MLflow (and our search filters) accept it as a registered model name."""
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str):
+        raise BadInput(f"a model name must be text, got {type(name).__name__} {name!r:.60}", MODEL_RULES)
+    if not name.strip():
         raise BadInput("a model name is required", MODEL_RULES)
+    if len(name) > MAX_MODEL_NAME:
+        raise BadInput(f"invalid model name: {len(name)} characters (at most {MAX_MODEL_NAME})", MODEL_RULES)
     bad = [c for c in _MODEL_FORBIDDEN if c in name]
     if bad or _CONTROL.search(name):
         shown = ", ".join(repr(c) for c in bad) or "a control character"
         raise BadInput(f"invalid model name {name!r}: it contains {shown}", MODEL_RULES)
-    if len(name) > MAX_MODEL_NAME:
-        raise BadInput(f"invalid model name: {len(name)} characters (at most {MAX_MODEL_NAME})", MODEL_RULES)
     normal = posixpath.normpath(name)
     if normal != name or normal in (".", "..") or normal.startswith(("..", "/")):
         raise BadInput(f"invalid model name {name!r}: it would resolve to {normal!r} as a path", MODEL_RULES)
@@ -50,12 +52,14 @@ def model_name(name) -> str:
 
 def alias(name) -> str:
     """``name`` if MLflow accepts it as an alias that can be set."""
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str):
+        raise BadInput(f"an alias must be text, got {type(name).__name__} {name!r:.60}", ALIAS_RULES)
+    if not name:
         raise BadInput("an alias is required, e.g. 'champion'", ALIAS_RULES)
-    if not _ALIAS.match(name):
-        raise BadInput(f"invalid alias {name!r}", ALIAS_RULES)
     if len(name) > MAX_ALIAS:
         raise BadInput(f"invalid alias: {len(name)} characters (at most {MAX_ALIAS})", ALIAS_RULES)
+    if not _ALIAS.match(name):
+        raise BadInput(f"invalid alias {name!r}", ALIAS_RULES)
     if name.lower() == "latest":
         raise BadInput(
             f"the alias {name!r} is reserved by MLflow (it always means the newest version)", ALIAS_RULES
