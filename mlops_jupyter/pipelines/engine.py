@@ -16,7 +16,6 @@ uses that (pre-started) kernel instead of starting one. This engine adds three t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -36,12 +35,13 @@ def prelude(env: dict[str, str | None], cwd: str | None) -> str:
     """Python that gives an already started kernel a run's environment (None: unset) and directory."""
     values = {k: v for k, v in env.items() if v is not None}
     unset = [k for k, v in env.items() if v is None]
-    lines = ["import os as _mlops_os", f"_mlops_os.environ.update({json.dumps(values)})"]
-    if unset:
-        lines.append(f"for _k in {json.dumps(unset)}: _mlops_os.environ.pop(_k, None)")
+    # repr, not JSON: JSON escapes a non-BMP character (an emoji) as two surrogates, which
+    # Python source reads as two lone, unencodable surrogates.
+    lines = ["import os as _mlops_os", f"_mlops_os.environ.update({values!r})"]
+    lines += [f"_mlops_os.environ.pop({key!r}, None)" for key in unset]
     if cwd:
-        lines.append(f"_mlops_os.chdir({json.dumps(cwd)})")
-    lines.append("del _mlops_os")
+        lines.append(f"_mlops_os.chdir({cwd!r})")
+    lines.append("del _mlops_os")  # the notebook's namespace stays a fresh kernel's (%who, dir())
     return "\n".join(lines)
 
 
