@@ -45,6 +45,12 @@ def _parameters(pairs) -> dict:
     help="Register each successful run's model under this name and make it the challenger.",
 )
 @click.option("--paused", is_flag=True, help="Create the job paused.")
+@click.option(
+    "-k",
+    "--kernel",
+    metavar="NAME",
+    help="Jupyter kernel every firing runs on (default: the notebook's kernelspec, else python3).",
+)
 def schedule(
     notebook,
     cron_expression,
@@ -61,6 +67,7 @@ def schedule(
     retrain_job,
     register_model,
     paused,
+    kernel,
 ):
     """Schedule the validated version of NOTEBOOK as a production job."""
     from ..jobs import api
@@ -81,6 +88,7 @@ def schedule(
         retrain_job=retrain_job,
         register_model=register_model,
         paused=paused,
+        kernel=kernel,
     )
     when = info.next_fire_local or ("paused" if info.paused else "on demand only")
     click.echo(f"scheduled job {info.name}: {info.notebook} @ {info.notebook_version[:12]}, next run {when}")
@@ -275,6 +283,7 @@ def delete(name, reason, yes):
 @click.option("--timeout")
 @click.option("--missed", type=click.Choice(["catch-up", "skip"]))
 @click.option("--alert", "alerts", multiple=True, help="Replace the alerts: webhook=URL or email=ADDRESS.")
+@click.option("-k", "--kernel", metavar="NAME", help="Jupyter kernel the firings run on.")
 @click.option("--reason", help="Why (kept in the audit log).")
 def update(
     name,
@@ -288,6 +297,7 @@ def update(
     timeout,
     missed,
     alerts,
+    kernel,
     reason,
 ):
     """Change job NAME; re-pinning a newer validated version is explicit (--version)."""
@@ -308,6 +318,7 @@ def update(
         retry_delay=retry_delay,
         missed=missed,
         alerts=list(alerts) if alerts else None,
+        kernel=kernel,
         reason=reason,
         **kwargs,
     )

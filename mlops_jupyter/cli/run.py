@@ -7,6 +7,7 @@ Examples:
   mlops run notebooks/train.ipynb -p max_depth 6 -p model rf
   mlops run notebooks/train.ipynb --sweep max_depth=2,4,8 --sweep lr=0.1,0.3 --workers 4
   mlops run notebooks/pipeline.yaml --resume
+  mlops run generated.ipynb -k python3
   mlops run notebooks/train.ipynb --executor dask --address tcp://scheduler:8786
 """
 
@@ -48,6 +49,12 @@ Examples:
     metavar="auto|fork|spawn",
     help="How local kernels start: forked from a pre-warmed process, or spawned.",
 )
+@click.option(
+    "-k",
+    "--kernel",
+    metavar="NAME",
+    help="Jupyter kernel to run on, as papermill's -k (default: the notebook's kernelspec, else python3).",
+)
 @click.option("-n", "--name", help="Run name (default: the notebook's name).")
 def run(
     target,
@@ -62,6 +69,7 @@ def run(
     experiment,
     resume,
     kernels,
+    kernel,
     name,
 ):
     """Run a notebook (or a pipeline.yaml) with papermill; every execution is a tracked run."""
@@ -72,7 +80,12 @@ def run(
     values = parse_assignments(params)
     is_pipeline = str(target).endswith((".yaml", ".yml"))
     common = dict(
-        experiment=experiment, executor=executor, address=address, cell_timeout=cell_timeout, kernels=kernels
+        experiment=experiment,
+        executor=executor,
+        address=address,
+        cell_timeout=cell_timeout,
+        kernels=kernels,
+        kernel=kernel,
     )
     try:
         if sweeps or points:

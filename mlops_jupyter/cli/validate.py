@@ -19,7 +19,13 @@ import click
 @click.option("-e", "--experiment", help="MLflow experiment of the validation run.")
 @click.option("--executor", metavar="local|dask", help="Where to run (default: local).")
 @click.option("--address", help="Dask scheduler address.")
-def validate(notebook, params, param_file, require, cell_timeout, experiment, executor, address):
+@click.option(
+    "-k",
+    "--kernel",
+    metavar="NAME",
+    help="Jupyter kernel to run on, as papermill's -k (default: the notebook's kernelspec, else python3).",
+)
+def validate(notebook, params, param_file, require, cell_timeout, experiment, executor, address, kernel):
     """Execute NOTEBOOK in a fresh kernel; it passes if no cell fails and every check holds."""
     from ..errors import ExecutionFailed
     from ..pipelines.parameters import parse_assignments
@@ -34,6 +40,7 @@ def validate(notebook, params, param_file, require, cell_timeout, experiment, ex
         experiment=experiment,
         executor=executor,
         address=address,
+        kernel=kernel,
     )
     verdict = "PASSED" if v.passed else "FAILED"
     click.secho(

@@ -90,6 +90,7 @@ class JobInfo:
     created_at: str
     updated_at: str
     validation_id: int | None = None
+    kernel_name: str = "python3"
     last_status: str | None = None
     last_run_at: str | None = None
     success_rate: float | None = None  # over the last finished firings (skipped ones left out)
@@ -126,6 +127,7 @@ class JobInfo:
             created_at=iso(job.created_at),
             updated_at=iso(job.updated_at),
             validation_id=job.validation_id,
+            kernel_name=job.kernel_name,
             **stats,
         )
 

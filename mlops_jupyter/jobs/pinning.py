@@ -35,11 +35,13 @@ class Pinned:
         return params_mod.coerce_all(declared, dict(parameters or {}), self.notebook)
 
 
-def pin(path: str | Path, version: str | None = None) -> Pinned:
-    """The validated snapshot of ``path`` (its current version, or ``version``), or GateRefused."""
+def pin(path: str | Path, version: str | None = None, kernel: str | None = None) -> Pinned:
+    """The validated snapshot of ``path`` (its current version, or ``version``), or GateRefused.
+
+    ``kernel``: the kernel the job runs on (default: the notebook's, else ``python3``)."""
     from ..pipelines.notebooks import Notebook
 
-    nb = Notebook.load(path)
+    nb = Notebook.load(path, kernel)
     current = version_of(json.loads(nb.source))
     wanted = (version or current).strip().lower()
     if len(wanted) < 7 or any(c not in "0123456789abcdef" for c in wanted):
@@ -61,7 +63,8 @@ def pin(path: str | Path, version: str | None = None) -> Pinned:
         )
     source = snapshot_text(row.id)
     full = version_of(json.loads(source))
-    kernel = (json.loads(source).get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
+    named = (json.loads(source).get("metadata", {}).get("kernelspec") or {}).get("name")
+    kernel = kernel or named or "python3"
     return Pinned(nb.display, nb.path, full, source, kernel, row.id, row.user, row.run_id)
 
 

@@ -47,11 +47,9 @@ class Factories:
 
 def prepare(job, firing, factories: Factories):
     """Create the firing's MLflow run and the pipeline step that will execute the pinned notebook."""
-    from ..pipelines import parameters as params_mod
     from ..pipelines.notebooks import Notebook, output_dir
 
-    declared = params_mod.declared_parameters(job.source)
-    nb = Notebook(job.notebook, job.notebook_path, job.source, declared, job.kernel_name or "python3")
+    nb = Notebook.pinned(job.notebook, job.notebook_path, job.source, job.kernel_name or "python3")
     typed = nb.typed(dict(job.parameters or {}))
     factory = factories.get(job.experiment)
     local = cron.utc(firing.scheduled_time).astimezone(cron.zone(job.timezone))

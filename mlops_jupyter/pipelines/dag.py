@@ -86,6 +86,7 @@ def run_pipeline(
     workers: int | None = None,
     cell_timeout: float | None = None,
     kernels: str = "auto",
+    kernel: str | None = None,
     resume: bool = False,
     raise_on_error: bool = True,
     progress: bool | None = None,
@@ -93,7 +94,7 @@ def run_pipeline(
     """Run every step of ``pipeline.yaml`` (see :mod:`.spec` for the format)."""
     from .recording import RunFactory
 
-    pipeline = Pipeline.load(path, overrides)
+    pipeline = Pipeline.load(path, overrides, kernel)
     check_timeout(cell_timeout)
     preload = tuple(dict.fromkeys(m for s in pipeline.steps.values() for m in s.notebook.imports()))
     with make_executor(

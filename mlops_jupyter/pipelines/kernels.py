@@ -31,7 +31,7 @@ import uuid
 from jupyter_client import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-from ..errors import Unavailable
+from ..errors import BadInput, Unavailable
 from .zygote import Zygote, exit_status
 
 log = logging.getLogger(__name__)
@@ -287,3 +287,29 @@ class KernelPool:
             with self._lock:
                 self._live.discard(km)
                 self._stopping.pop(km, None)
+
+
+# -- which kernel a notebook runs on -------------------------------------------------------
+
+# What a notebook that names no kernel runs on: the ipykernel of this environment.
+DEFAULT_KERNEL = "python3"
+
+
+def installed_kernels() -> dict[str, dict]:
+    """Kernel specs Jupyter finds here, by name: ``{"python3": {"display_name", "language", ...}}``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return {name: found["spec"] for name, found in sorted(KernelSpecManager().get_all_specs().items())}
+
+
+def kernel_language(name: str, named_by: str = "-k/--kernel") -> str:
+    """The language of the installed kernel ``name``; BadInput listing the installed ones if none."""
+    specs = installed_kernels()
+    if name in specs:
+        return specs[name].get("language") or "python"
+    listed = ", ".join(f"{n} ({s.get('display_name', n)})" for n, s in specs.items()) or "none"
+    raise BadInput(
+        f"no kernel named {name!r} is installed (named by {named_by})",
+        f"Installed kernels: {listed}. Choose one with -k/--kernel NAME (kernel= in Python); "
+        "`jupyter kernelspec list` shows them.",
+    )

@@ -24,14 +24,49 @@ class Notebook:
     source: str  # the exact text that will run
     declared: dict[str, params_mod.Declared] | None
     kernel_name: str
+    language: str | None = None  # None: the notebook's metadata says
+    kernel_note: str | None = None  # why this kernel, when the notebook did not say
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Notebook:
+    def load(cls, path: str | os.PathLike, kernel: str | None = None) -> Notebook:
+        """Read a notebook and pick its kernel: ``kernel``, else the notebook's, else ``python3``.
+
+        The kernel must be installed (BadInput listing those that are, before anything runs).
+        """
+        from .kernels import DEFAULT_KERNEL, kernel_language
+
         source = params_mod.read_source(path)
-        nb = json.loads(source)
-        kernel = (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
-        declared = params_mod.declared_parameters(source)
-        return cls(display_path(Path(path)), str(Path(path).resolve()), source, declared, kernel)
+        display = display_path(Path(path))
+        metadata = json.loads(source).get("metadata", {})
+        named = (metadata.get("kernelspec") or {}).get("name")
+        note = None
+        kernel_chosen = bool(kernel)  # then its language writes the parameters cell
+        if kernel:
+            language = kernel_language(kernel)
+        elif named:
+            kernel, language = named, kernel_language(named, named_by=f"the kernelspec of {display}")
+        else:
+            kernel, language = DEFAULT_KERNEL, kernel_language(DEFAULT_KERNEL)
+            note = (
+                f"{display} names no kernel; it runs on {kernel}, the kernel of this environment "
+                "(-k/--kernel chooses another)"
+            )
+            print(f"mlops: {note}", file=sys.stderr)
+        if named and not kernel_chosen and notebook_language(metadata):
+            language = None  # papermill reads the notebook's own, as it would without us
+        declared = params_mod.declared_parameters(source, kernel, language)
+        return cls(display, str(Path(path).resolve()), source, declared, kernel, language, note)
+
+    @classmethod
+    def pinned(cls, display: str, path: str, source: str, kernel: str) -> Notebook:
+        """A stored notebook text (a job's snapshot) that runs on ``kernel``, known to be chosen."""
+        language = None
+        if not notebook_language(json.loads(source).get("metadata", {})):
+            from .kernels import installed_kernels
+
+            language = (installed_kernels().get(kernel) or {}).get("language") or "python"
+        declared = params_mod.declared_parameters(source, kernel, language)
+        return cls(display, path, source, declared, kernel, language)
 
     @property
     def stem(self) -> str:
@@ -48,6 +83,9 @@ class Notebook:
     def step(
         self, name: str, parameters: dict[str, Any], run_id: str | None, output_dir: Path, factory=None, **kw
     ) -> Step:
+        kw["tags"] = {"mlops.kernel": self.kernel_name, **kw.get("tags", {})}
+        if self.kernel_note:
+            kw["tags"]["mlops.kernel.note"] = self.kernel_note
         if factory is not None and run_id:
             kw.setdefault("artifact_uri", factory.artifact_uris.get(run_id))
             kw.setdefault("experiment", factory.experiment)
@@ -61,8 +99,16 @@ class Notebook:
             run_id=run_id,
             settings=settings(),
             kernel_name=self.kernel_name,
+            language=self.language,
             **kw,
         )
+
+
+def notebook_language(metadata: dict) -> str | None:
+    """The language a notebook names, where papermill looks for it."""
+    return (metadata.get("language_info") or {}).get("name") or (metadata.get("kernelspec") or {}).get(
+        "language"
+    )
 
 
 def settings() -> dict[str, str]:

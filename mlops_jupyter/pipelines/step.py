@@ -40,6 +40,7 @@ class Step:
     settings: dict[str, str] = field(default_factory=dict)  # MLOPS_HOME, tracking URI, ...
     cell_timeout: float | None = None
     kernel_name: str | None = None
+    language: str | None = None  # for papermill's parameters cell, when the notebook names none
     outputs: dict[str, str] = field(default_factory=dict)  # declared outputs: name -> path
     requires: list[str] = field(default_factory=list)  # metric thresholds, "auc>=0.9"
     tags: dict[str, str] = field(default_factory=dict)  # set on the run when it ends
@@ -151,6 +152,7 @@ def execute(step: Step, km=None) -> Execution:
             parameters=step.parameters or None,
             engine_name=engine.NAME,
             kernel_name=step.kernel_name,
+            language=step.language,
             request_save_on_cell_execute=False,  # one write at the end: saves a JSON-schema pass per cell
             progress_bar=False,
             # nbclient counts whole seconds

@@ -63,12 +63,13 @@ def validate(
     executor: str | None = None,
     address: str | None = None,
     cell_timeout: float | None = None,
+    kernel: str | None = None,
     progress: bool | None = False,
 ) -> ValidationRecord:
     """Execute ``notebook`` from the top in a fresh kernel and record whether it passed."""
     from ..registry import roles
 
-    nb = Notebook.load(notebook)
+    nb = Notebook.load(notebook, kernel)
     typed = nb.typed(merged_parameters(param_file, parameters))
     required = requirements.parse_all(require)
     check_timeout(cell_timeout)

@@ -45,6 +45,18 @@ BASE_PRELOAD = (
     "mlops_jupyter.tracking.journal",
 )
 REFUSED = 3  # exit code: a preloaded module made forking unsafe
+# What an ipykernel puts in its environment before the first cell (kernelapp, zmqshell). A
+# module preloaded here reads the environment at import, as it would have in the kernel:
+# matplotlib takes its inline backend from MPLBACKEND then, or draws nothing.
+KERNEL_ENVIRONMENT = {
+    "TERM": "xterm-color",
+    "CLICOLOR": "1",
+    "FORCE_COLOR": "1",
+    "CLICOLOR_FORCE": "1",
+    "PAGER": "cat",
+    "GIT_PAGER": "cat",
+}
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 # -- the zygote process -------------------------------------------------------------------
@@ -56,6 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     # As ipykernel_launcher does: the start directory is not importable while loading.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
+    os.environ.update(KERNEL_ENVIRONMENT)
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = INLINE_BACKEND
     for name in (*BASE_PRELOAD, *preload):
         try:
             __import__(name)

@@ -36,6 +36,7 @@ class CreateJob(_Strict):
     retrain_job: str | None = None
     register_model: str | None = None
     paused: bool = False
+    kernel: str | None = None
 
 
 class UpdateJob(_Strict):
@@ -51,6 +52,7 @@ class UpdateJob(_Strict):
     experiment: str | None = None
     retrain_job: str | None = None
     register_model: str | None = None
+    kernel: str | None = None
     reason: str | None = None
 
 
@@ -105,6 +107,7 @@ class JobsHandler(MlopsHandler):
             retrain_job=b.retrain_job,
             register_model=b.register_model,
             paused=b.paused,
+            kernel=b.kernel,
             user=self.username,
         )
         self.set_status(201)
