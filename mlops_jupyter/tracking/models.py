@@ -19,15 +19,34 @@ FLAVORS = {
 def flavor_of(model) -> str:
     """The MLflow flavor module for ``model``; a clear error when none fits."""
     package = type(model).__module__.split(".")[0]
-    if package in FLAVORS:
-        return FLAVORS[package]
+    flavor = FLAVORS.get(package)
     # Pipelines and meta-estimators from other packages still follow the sklearn API.
-    if hasattr(model, "fit") and hasattr(model, "predict") and hasattr(model, "get_params"):
-        return "mlflow.sklearn"
+    if flavor is None and all(hasattr(model, m) for m in ("fit", "predict", "get_params")):
+        flavor = "mlflow.sklearn"
+    if flavor == "mlflow.sklearn":
+        _check_fitted(model)
+    if flavor is not None:
+        return flavor
     raise BadInput(
         f"cannot log a model of type {type(model).__module__}.{type(model).__name__}",
         f"Supported: objects from {', '.join(sorted(FLAVORS))}, or any estimator with the scikit-learn API.",
     )
+
+
+def _check_fitted(model) -> None:
+    """An unfitted estimator logs fine and fails only when someone loads it to predict."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise BadInput(
+            f"the model {type(model).__name__} is not fitted",
+            "Call its fit() before logging it (or name the fitted model in --model).",
+        ) from None
+    except TypeError:
+        pass  # not an estimator scikit-learn can inspect: nothing to check
 
 
 def log_model(model, run_id: str, name: str = "model", sample=None):
