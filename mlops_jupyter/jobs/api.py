@@ -14,6 +14,7 @@ Jupyter server) runs the jobs; every change bumps a counter it watches, so it re
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -469,7 +470,18 @@ def _stats(s, job_ids: list[int]) -> dict[int, dict]:
 
 
 def _jsonable(values: dict) -> dict:
-    """Parameters as stored: tuples become lists (papermill injects them the same way)."""
+    """Parameters as stored: tuples become lists (papermill injects them the same way).
+
+    Only strict JSON is stored: a NaN or an object in a stored job would break every listing.
+    """
+    for key, value in values.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise BadInput(
+                f"parameter {key!r} is not plain JSON data (a NaN, an infinity or an object)",
+                "Job parameters are finite numbers, text, true/false, null, lists and mappings of them.",
+            ) from None
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 

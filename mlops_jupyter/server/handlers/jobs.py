@@ -17,7 +17,7 @@ from ..base import MlopsHandler, api
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class CreateJob(_Strict):

@@ -10,7 +10,7 @@ from ..base import MlopsHandler, api
 
 
 class ListRunsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     experiment: list[str] | None = None
     filter: str = ""
@@ -19,7 +19,7 @@ class ListRunsQuery(BaseModel):
 
 
 class ListExperimentsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     filter: str = ""
     max_results: int = Field(100, ge=1, le=1000)
