@@ -12,7 +12,7 @@ def reset_state() -> None:
     from .tracking import fluent, queue, store
 
     if queue._queue is not None:
-        queue._queue.flush(60)
+        queue._queue.close()
     queue._queue = None
     fluent._sink = None
     fluent._sink_key = None

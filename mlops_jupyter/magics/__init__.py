@@ -95,6 +95,3 @@ def _as_usage_error(function, shell, line: str):
 
 def register(ipython) -> None:
     ipython.register_magics(MlopsMagics)
-    from .track import install_hooks
-
-    install_hooks(ipython)

@@ -1,8 +1,9 @@
 """``%%mlops track``: run a cell as an MLflow run, capturing what it used and produced.
 
 On the cell's critical path we only parse, check names, execute and put events on the
-background queue; MLflow is written by the queue's thread. A model named by ``--model``
-is a live object the next cell could change, so the next cell waits for it to be saved.
+background queue, which appends them to the journal before the cell returns (a model
+named by ``--model`` is pickled there, so the next cell may change it); MLflow is written
+by the queue's thread.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ _parser.add_argument("--model")
 _parser.add_argument("--autolog", action=argparse.BooleanOptionalAction, default=True)
 _parser.add_argument("--nested", action="store_true")
 
-_model_pending = False
-
 
 @functools.lru_cache(maxsize=256)
 def _parse(line: str):
@@ -45,7 +44,6 @@ def track_line(shell, line: str):
 
 def track_cell(shell, line: str, cell: str):
     __tracebackhide__ = True  # noqa: F841
-    global _model_pending
     args = _parse(line)
     params = _names(args.params, "--params")
     metrics = _names(args.metrics, "--metrics")
@@ -94,7 +92,6 @@ def track_cell(shell, line: str, cell: str):
         run.log_metrics({name: _lookup(shell, name, "--metrics") for name in metrics})
         if args.model:
             run.log_model(shell.user_ns[args.model], sample=_training_sample(shell, tree, args.model))
-            _model_pending = True
     except (MlopsError, UsageError) as exc:
         problem = exc
     fluent.finish_run(run, created, problem)
@@ -211,9 +208,14 @@ def _show_status(shell, run, created: bool) -> None:
     if _has_frontend(shell):
         display = show(HTML(_line("⏳", f"logging {label}…", "#888")), display_id=True)
 
-    def done(local_id: str, run_id: str | None, error: str | None) -> None:
-        if error:
-            message = f"tracking failed: {error}. The cell ran; its results are intact."
+    def done(local_id: str, run_id: str | None, error: str | None, pending: str | None) -> None:
+        if error or pending:
+            message = (
+                f"tracking failed: {error}. The cell ran; its results are intact."
+                if error
+                else f"tracking pending: {pending}. The cell ran; its run is kept in the journal "
+                "and written once the tracking store is reachable."
+            )
             if display is not None:
                 display.update(HTML(_line("⚠", html.escape(message), "#b45309")))
             else:
@@ -237,17 +239,3 @@ def _line(icon: str, text: str, color: str) -> str:
 
 def _has_frontend(shell) -> bool:
     return shell.__class__.__name__ == "ZMQInteractiveShell"
-
-
-def install_hooks(ipython) -> None:
-    """Before any cell runs, wait for a model the previous tracked cell is still saving."""
-
-    def wait_for_model(*_):
-        global _model_pending
-        if _model_pending:
-            fluent.flush()
-            _model_pending = False
-
-    if not getattr(ipython, "_mlops_hooks", False):
-        ipython.events.register("pre_run_cell", wait_for_model)
-        ipython._mlops_hooks = True

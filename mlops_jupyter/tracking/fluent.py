@@ -198,7 +198,9 @@ def start_run(
             "Use --nested (or nested=True) to start a child run, or end the active run first.",
         )
     if parent is None:
-        s.flush()  # the previous run's events are written before a new one starts
+        # The previous run's events are written before a new one starts; events an unreachable
+        # store could not take are retried in the background, not in the cell.
+        s.flush(retry=False)
     if nested and parent is not None:
         experiment = experiment or parent.experiment  # children live with their parent
     experiment = experiment or _default_experiment()
@@ -419,10 +421,10 @@ def _attach_autolog(run: Run) -> None:
     run_id = run.run_id
     if run_id is None:
         return  # tracking failed; the cell still runs and the failure is shown
-    from .store import load_mlflow
+    from .store import client, load_mlflow
 
+    client()  # points MLflow's own defaults at our store
     mlflow = load_mlflow()
-    mlflow.set_tracking_uri(config.tracking_uri())
     if not _autolog_enabled:
         mlflow.autolog(
             log_models=False,

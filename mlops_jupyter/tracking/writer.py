@@ -32,15 +32,18 @@ from .environment import environment, git_state
 from .notebook import file_version, short
 
 VERSIONS_EXPERIMENT = "mlops-notebook-versions"
+LOCAL_ID_TAG = "mlops.local_id"  # the id the process gave the run in its events
 _RETRIES = 8
 
 
 class RunWriter:
     """Turns events into MLflow calls against one tracking URI."""
 
-    def __init__(self, uri: str | None = None, known: dict[str, str] | None = None):
+    def __init__(self, uri: str | None = None, known: dict[str, str] | None = None, resume: bool = False):
         self.uri = uri or config.tracking_uri()
         self.run_ids: dict[str, str] = dict(known or {})  # local id -> MLflow run id
+        # Replaying a journal: a run whose creation was not yet marked may exist already.
+        self.resume = resume
         self._versions: dict[str, str] = {}  # notebook version -> id of its version record
 
     @property
@@ -78,6 +81,14 @@ class RunWriter:
         parent = event.get("parent")
         if parent:
             tags["mlflow.parentRunId"] = self.run_ids[parent]
+        tags[LOCAL_ID_TAG] = event["run"]
+        if self.resume:
+            found = self.client.search_runs(
+                [experiment_id], f"tags.`{LOCAL_ID_TAG}` = '{event['run']}'", max_results=1
+            )
+            if found:
+                self.run_ids[event["run"]] = found[0].info.run_id
+                return
         run = _retry(
             self.client.create_run,
             experiment_id,
@@ -121,16 +132,13 @@ class RunWriter:
     def _model(self, event: dict) -> None:
         from .models import log_model
 
-        mlflow = store.load_mlflow()
-        # Flavors log through MLflow's fluent layer, which reads the process-wide URI.
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
+        client = self.client  # flavors log through MLflow's defaults, which the client points at our store
         model, sample = event.get("model"), event.get("sample")
         if "pickle" in event:
             with open(event["pickle"], "rb") as fh:
                 model, sample = pickle.load(fh)
         info = log_model(model, self.run_ids[event["run"]], event.get("name") or "model", sample)
-        self.client.set_tag(self.run_ids[event["run"]], "mlops.model_uri", info.model_uri)
+        client.set_tag(self.run_ids[event["run"]], "mlops.model_uri", info.model_uri)
 
     def _end(self, event: dict) -> None:
         run_id = self.run_ids[event["run"]]
@@ -138,6 +146,11 @@ class RunWriter:
             _retry(self.client.log_text, run_id, event["error"], "error/traceback.txt")
             _retry(self.client.set_tag, run_id, "mlops.error", event["error"].strip().splitlines()[-1][:500])
         _retry(self.client.set_terminated, run_id, event["status"], end_time=event["time"])
+
+    def kill(self, run_id: str, end_time: int) -> None:
+        """End a run whose process died before ending it."""
+        if self.client.get_run(run_id).info.status == "RUNNING":
+            _retry(self.client.set_terminated, run_id, "KILLED", end_time=end_time)
 
     # -- what a run captures without being asked ----------------------------------------
 
