@@ -68,6 +68,10 @@ def client(uri: str | None = None):
             if uri.startswith("sqlite:///"):
                 ensure_sqlite_store(Path(uri[len("sqlite:///") :]))
             found = _clients[uri] = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+        # MLflow resolves some things through its own process-wide default, not the client's URI
+        # (a `models:/m-...` source when registering); left unset it means ./mlflow.db in the cwd.
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
         return found
 
 
