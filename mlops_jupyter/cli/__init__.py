@@ -57,6 +57,9 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="mlops")
 def cli():
     """Track, run, validate, govern and schedule Jupyter notebooks."""
+    from ..tracking.replay import replay_orphans
+
+    replay_orphans()  # runs that stopped processes left in their journals (a listing when none)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -254,6 +254,9 @@ def make_executor(
     ``expected_steps``: how many steps will be submitted, when known (None: a long-lived
     executor that keeps kernels warm).
     """
+    from ..tracking.replay import replay_in_background
+
+    replay_in_background()  # runs that stopped processes left in their journals
     address = address or config.dask_address()
     name = (name or ("dask" if address else "local")).lower()
     if name not in EXECUTORS:

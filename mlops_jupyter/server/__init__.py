@@ -46,6 +46,9 @@ ROUTES = [
 
 def _load_jupyter_server_extension(serverapp) -> None:
     _share_state_dir(serverapp.root_dir)
+    from ..tracking.replay import replay_in_background
+
+    replay_in_background()  # runs that stopped kernels left in their journals
     base = serverapp.web_app.settings["base_url"]
     handlers = []
     for pattern, target in ROUTES:
