@@ -63,6 +63,16 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
             "explain() takes fitted scikit-learn, XGBoost and LightGBM models or any model with "
             "predict/predict_proba, on numeric features.",
         ) from exc
+    if not np.isfinite(values).all():
+        numeric = sample.select_dtypes("number")
+        unusable = [
+            str(c) for c in numeric.columns if not np.isfinite(numeric[c].to_numpy(dtype=float)).all()
+        ]
+        raise BadInput(
+            f"{type(model).__name__} gives no finite explanation of these rows; "
+            f"columns with missing or infinite values: {', '.join(unusable) or 'none found'}",
+            "Impute or drop those values first (tree models such as XGBoost or LightGBM handle NaN).",
+        )
     values, base, classes = _per_class(values, base, chosen)
     return Explanation(
         values=values,
@@ -96,6 +106,21 @@ def _as_frame(X, what: str, names=None):
         raise BadInput(
             f"{what} is empty ({frame.shape[0]} rows x {frame.shape[1]} columns)", "Pass at least one row."
         )
+    if frame.columns.duplicated().any():
+        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise BadInput(
+            f"{what} has duplicate column names: {', '.join(dupes)}", "Column names must be unique."
+        )
+    if names is not None and list(frame.columns) != list(names):
+        missing = [str(n) for n in names if n not in frame.columns]
+        extra = [str(c) for c in frame.columns if c not in set(names)]
+        if missing or extra:
+            raise BadInput(
+                f"{what}'s columns are not the model's features "
+                f"(missing: {', '.join(missing) or 'none'}; not features: {', '.join(extra) or 'none'})",
+                "Pass the columns the model was fitted on.",
+            )
+        frame = frame[list(names)]  # the same features in another order: the model's order
     return frame
 
 

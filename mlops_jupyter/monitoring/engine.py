@@ -12,6 +12,7 @@ saved profile. Columns are compared in parallel threads (see :mod:`.kernels` for
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -108,10 +109,10 @@ def _overrides(names, test, tests, threshold, thresholds) -> dict:
             raise BadInput(f"unknown drift test {name!r}", f"Tests: {', '.join(stattests.TESTS)}.")
     for value in [threshold, *thresholds.values()]:
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf
         ):
             raise BadInput(
-                f"threshold {value!r} is not a non-negative number",
+                f"threshold {value!r} is not a finite, non-negative number",
                 "e.g. 0.05 for p-values, 0.1 for distances.",
             )
     return {n: (tests.get(n, test), thresholds.get(n, threshold)) for n in names}

@@ -45,6 +45,10 @@ def column_kind(series: pd.Series, name: str) -> str:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "categorical"
+    if pd.api.types.is_complex_dtype(dtype):
+        raise BadInput(
+            f"column {name!r} holds complex numbers", "Drift compares real numbers: take .real or abs()."
+        )
     if pd.api.types.is_numeric_dtype(dtype):
         return "numeric"
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
