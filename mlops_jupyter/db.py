@@ -32,6 +32,10 @@ def engine(url: str | None = None):
 def _create(url: str):
     from sqlalchemy import create_engine, event
 
+    from .services import check_reachable
+
+    check_reachable(url, "the mlops database", "MLOPS_JOBS_URL")  # seconds, not the OS's TCP timeout
+
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 

@@ -19,6 +19,19 @@ STATUS: dict[str, tuple[int, int]] = {
 }
 
 
+QUOTE_LIMIT = 200
+
+
+def shorten(text, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was.
+
+    Whatever an error quotes from input goes through this, so a megabyte value is never echoed:
+    ``shorten("x" * 1000, 5) == "xxxxx... (1000 characters)"``.
+    """
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class MlopsError(Exception):
     """Root of every error mlops-jupyter raises on purpose.
 

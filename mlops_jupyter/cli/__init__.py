@@ -55,25 +55,33 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlops")
-def cli():
+@click.option("--debug", is_flag=True, help="Show the traceback when a command fails.")
+@click.pass_context
+def cli(ctx, debug):
     """Track, run, validate, govern and schedule Jupyter notebooks."""
     from ..tracking.replay import replay_orphans
 
     replay_orphans()  # runs that stopped processes left in their journals (a listing when none)
+    if isinstance(ctx.obj, dict):
+        ctx.obj["debug"] = debug
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: our errors print as one clear message with the exit code of their kind."""
+    """Entry point: every failure ends as one clear message and the exit code of its kind.
+
+    Our errors print as they are. Anything unexpected prints ``internal error: ...`` and the
+    log file holding its traceback, and exits 70 (``EX_SOFTWARE``); ``--debug`` shows the
+    traceback instead.
+    """
     from ..errors import MlopsError
 
+    args = sys.argv[1:] if argv is None else argv
+    options = {"debug": False}
     try:
-        cli.main(args=argv, prog_name="mlops", standalone_mode=False)
+        cli.main(args=args, prog_name="mlops", standalone_mode=False, obj=options)
     except MlopsError as exc:
-        click.secho(f"error: {exc.message}", fg="red", err=True)
-        if exc.detail:
-            click.echo(f"  {exc.detail}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+        _fail(exc, options["debug"])
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
@@ -81,3 +89,86 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure is reported
+        from ..services import unavailable
+
+        known = unavailable(exc)
+        if known is not None:
+            _fail(known, options["debug"], cause=exc)
+        _internal_error(exc, options["debug"], args)
+
+
+def _fail(exc, debug: bool, cause: BaseException | None = None) -> None:
+    from ..services import masked
+
+    if debug:
+        _print_traceback(cause or exc)
+    click.secho(f"error: {masked(exc.message)}", fg="red", err=True)
+    if exc.detail:
+        click.echo(f"  {masked(exc.detail)}", err=True)
+    sys.exit(exc.exit_code)
+
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE from sysexits.h
+
+
+def _internal_error(exc: Exception, debug: bool, args: list[str]) -> None:
+    from ..services import masked
+
+    if debug:
+        _print_traceback(exc)
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    what = masked(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
+    click.secho(f"internal error: {what[:300]}", fg="red", err=True)
+    if not debug:
+        log, problem = _log_traceback(exc, args)
+        if log is not None:
+            click.echo(f"  the traceback is in {log} (`mlops --debug ...` shows it here)", err=True)
+        else:
+            click.echo(
+                f"  the traceback could not be logged ({problem}); `mlops --debug ...` shows it", err=True
+            )
+    sys.exit(INTERNAL_ERROR)
+
+
+def _print_traceback(exc: BaseException) -> None:
+    import traceback
+
+    from ..services import masked
+
+    click.echo(masked("".join(traceback.format_exception(exc))), err=True, nl=False)
+
+
+def _log_traceback(exc: BaseException, args: list[str]):
+    """Append the traceback to today's log under the state directory (or a temp directory).
+
+    Returns ``(path, None)``, or ``(None, why)`` when no log could be written.
+    """
+    import os
+    import tempfile
+    import traceback
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from .. import config
+    from ..services import masked
+
+    now = datetime.now(timezone.utc)
+    command = next((a for a in args if not a.startswith("-")), "")  # not its arguments: they may be secret
+    entry = f"=== {now:%Y-%m-%dT%H:%M:%SZ} mlops {command} (pid {os.getpid()})\n" + masked(
+        "".join(traceback.format_exception(exc))
+    )
+    problem = None
+    for directory in (
+        lambda: config.state_dir(create=False) / "logs",
+        lambda: Path(tempfile.gettempdir()) / f"mlops-logs-{config.current_user()}",
+    ):
+        try:
+            path = directory() / f"mlops-{now:%Y-%m-%d}.log"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as log:
+                log.write(entry)
+            return path, None
+        except Exception as err:  # noqa: BLE001 - try the next place
+            problem = getattr(err, "strerror", None) or str(err)
+    return None, problem

@@ -74,10 +74,10 @@ def run(
     nb = Notebook.load(target, kernel)
     typed = nb.typed(merged_parameters(param_file, parameters))
     check_timeout(cell_timeout)
+    factory = _factory(experiment)  # reaches the tracking store: a dead one fails before kernels start
     with make_executor(
         executor, workers=1, address=address, kernels=kernels, kernel_name=nb.kernel_name, expected_steps=1
     ) as ex:
-        factory = _factory(experiment)
         tags = {**factory.context(nb.path, nb.source), "mlops.kind": "pipeline", "mlops.executor": ex.name}
         run_id = factory.create(name or nb.stem, tags, params=typed)
         step = nb.step(

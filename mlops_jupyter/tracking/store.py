@@ -61,6 +61,11 @@ def load_mlflow():
 def client(uri: str | None = None):
     """A cached ``MlflowClient`` for ``uri`` (default: the configured tracking URI)."""
     uri = uri or config.tracking_uri()
+    if uri not in _clients:
+        from ..services import check_reachable
+
+        # A dead server fails here within seconds, not after MLflow's retries and back-off.
+        check_reachable(uri, "the tracking server", "MLOPS_TRACKING_URI")
     mlflow = load_mlflow()
     with _lock:
         found = _clients.get(uri)
@@ -147,9 +152,9 @@ def experiment_id(name: str, uri: str | None = None) -> str:
     key = (uri, name)
     if key in _experiment_ids:
         return _experiment_ids[key]
+    c = client(uri)  # first: a dead server fails before MLflow is imported
     from mlflow.exceptions import MlflowException
 
-    c = client(uri)
     found = c.get_experiment_by_name(name)
     if found is None:
         location = None

@@ -1,0 +1,124 @@
+"""How `mlops` fails, as a user sees it: one clear line, the exit code of its kind, no traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mlops_jupyter import _testing
+
+UNAVAILABLE = 6
+INTERNAL_ERROR = 70
+
+# A command that fails in a way no code of ours foresaw, run through the real entry point.
+CRASHING_CLI = """
+import sys, types, click
+from mlops_jupyter import cli
+
+@click.command()
+def crash():
+    raise RuntimeError("lost the connection to postgresql://admin:hunter2@db:5432/prod")
+
+module = types.ModuleType("mlops_jupyter.cli.crash")
+module.crash = crash
+sys.modules[module.__name__] = module
+cli.COMMANDS["crash"] = ("crash:crash", "Fail unexpectedly.")
+cli.main()
+"""
+
+
+def mlops(*args: str, cwd: Path, env: dict | None = None, code: str | None = None):
+    """The real `mlops` command in a child process; returns the finished process and its duration."""
+    command = (
+        [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "mlops_jupyter.cli", *args]
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120
+    )
+    return done, time.monotonic() - started
+
+
+def closed_port() -> int:
+    """A local port nobody listens on: connecting is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unexpected_failure_is_one_line_and_its_traceback_goes_to_a_log(mlops_home):
+    done, _ = mlops("crash", cwd=mlops_home.parent, code=CRASHING_CLI)
+
+    assert done.returncode == INTERNAL_ERROR
+    assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+    first, second = done.stderr.splitlines()
+    assert first == "internal error: RuntimeError: lost the connection to postgresql://admin:***@db:5432/prod"
+    log = Path(re.search(r"the traceback is in (\S+)", second).group(1))
+    assert log.parent == mlops_home / "logs" and re.fullmatch(r"mlops-\d{4}-\d\d-\d\d\.log", log.name)
+    logged = log.read_text()
+    assert "Traceback (most recent call last)" in logged and ", in crash\nRuntimeError: lost" in logged
+    assert "hunter2" not in logged
+
+
+def test_the_log_goes_to_a_temporary_directory_when_the_state_directory_cannot_take_it(mlops_home, tmp_path):
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    env = {"MLOPS_HOME": str(not_a_directory), "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+
+    done, _ = mlops("crash", cwd=mlops_home.parent, env=env, code=CRASHING_CLI)
+
+    assert done.returncode == INTERNAL_ERROR
+    log = Path(re.search(r"the traceback is in (\S+)", done.stderr).group(1))
+    assert log.is_relative_to(tmp_path / "tmp") and "Traceback" in log.read_text()
+
+
+def test_debug_shows_the_traceback(mlops_home):
+    done, _ = mlops("--debug", "crash", cwd=mlops_home.parent, code=CRASHING_CLI)
+
+    assert done.returncode == INTERNAL_ERROR
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "postgresql://admin:***@db:5432/prod" in done.stderr and "hunter2" not in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1].startswith("internal error: RuntimeError")
+
+
+def test_errors_of_ours_keep_their_exit_code(mlops_home):
+    done, _ = mlops("runs", "--experiment", "no-such-experiment", cwd=mlops_home.parent)
+
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["runs"], ["run", "nb.ipynb"]])
+def test_an_unreachable_tracking_server_fails_fast_naming_it_without_its_password(mlops_home, command):
+    _testing.write_notebook(mlops_home.parent / "nb.ipynb", ["x = 1"])
+    uri = f"http://mlops:s3cret@127.0.0.1:{closed_port()}"
+
+    done, elapsed = mlops(*command, cwd=mlops_home.parent, env={"MLOPS_TRACKING_URI": uri})
+
+    assert done.returncode == UNAVAILABLE, done.stderr
+    assert elapsed < 10
+    assert done.stderr.startswith(
+        f"error: the tracking server at {uri.replace('s3cret', '***')} cannot be reached"
+    )
+    assert "s3cret" not in done.stderr + done.stdout and "Traceback" not in done.stderr
+
+
+def test_an_unreachable_mlops_database_fails_fast_naming_it_without_its_password(mlops_home):
+    url = f"postgresql+psycopg://mlops:s3cret@127.0.0.1:{closed_port()}/jobs"
+
+    done, elapsed = mlops("jobs", cwd=mlops_home.parent, env={"MLOPS_JOBS_URL": url})
+
+    assert done.returncode == UNAVAILABLE, done.stderr
+    assert elapsed < 10
+    assert done.stderr.startswith(
+        f"error: the mlops database at {url.replace('s3cret', '***')} cannot be reached"
+    )
+    assert "s3cret" not in done.stderr and "Traceback" not in done.stderr
