@@ -66,6 +66,23 @@ def log_model(model, run_id: str, name: str = "model", sample=None):
     if hasattr(flavor, "get_default_pip_requirements"):
         # Explicit requirements skip MLflow's slow subprocess-based inference.
         requirements = flavor.get_default_pip_requirements()
+    import inspect
+
+    if "run_id" not in inspect.signature(flavor.log_model).parameters:
+        # MLflow 3.4: a flavor logs into the active run only; Model.log takes the run and
+        # hands the model to the flavor's save_model under that function's first parameter.
+        from mlflow.models import Model
+
+        kwargs[next(iter(inspect.signature(flavor.save_model).parameters))] = model
+        return Model.log(
+            artifact_path=None,
+            name=name,
+            flavor=flavor,
+            run_id=run_id,
+            signature=signature,
+            pip_requirements=requirements,
+            **kwargs,
+        )
     return flavor.log_model(
         model,  # every flavor takes the model first
         name=name,
