@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .. import config
@@ -72,7 +72,8 @@ def client(uri: str | None = None):
         if found is None:
             if uri.startswith("sqlite:///"):
                 ensure_sqlite_store(Path(uri[len("sqlite:///") :]))
-            found = _clients[uri] = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+            with _logging_kept():
+                found = _clients[uri] = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
         # MLflow resolves some things through its own process-wide default, not the client's URI
         # (a `models:/m-...` source when registering); left unset it means ./mlflow.db in the cwd.
         mlflow.set_tracking_uri(uri)
@@ -120,7 +121,8 @@ def _template() -> Path:
         db = Path(work) / "template.db"
         from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-        store = SqlAlchemyStore(f"sqlite:///{db}", os.path.join(work, "artifacts"))
+        with _logging_kept():
+            store = SqlAlchemyStore(f"sqlite:///{db}", os.path.join(work, "artifacts"))
         store.engine.dispose()
         with closing(sqlite3.connect(db)) as conn:
             # WAL lets readers (the UI, `%mlops runs`) work while a kernel writes.
@@ -130,6 +132,22 @@ def _template() -> Path:
         except FileExistsError:
             pass
     return template
+
+
+@contextmanager
+def _logging_kept():
+    """MLflow 3.4 runs its Alembic upgrade whenever it opens a SQL store, and applies its
+    alembic.ini logging config as it does (INFO lines on stderr, a handler on the root
+    logger): keep the process's own."""
+    root = logging.getLogger()
+    handlers, level, disabled = root.handlers[:], root.level, logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(disabled)
+        root.handlers[:], root.level = handlers, level
+        quiet_mlflow()
 
 
 def _umask() -> int:
