@@ -28,7 +28,7 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
     """
     import pandas as pd
 
-    X = _as_frame(X, "X", getattr(model, "feature_names_in_", None))
+    X = _as_frame(X, "X", getattr(model, "feature_names_in_", None), model)
     if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
         raise BadInput(f"max_rows={max_rows!r} is not a positive int", "e.g. max_rows=2000.")
     rng = np.random.default_rng(random_state)
@@ -86,7 +86,12 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
     )
 
 
-def _as_frame(X, what: str, names=None):
+def _few(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return (", ".join(names[:shown]) or "none") + more
+
+
+def _as_frame(X, what: str, names=None, model=None):
     import pandas as pd
 
     if isinstance(X, pd.DataFrame):
@@ -112,15 +117,17 @@ def _as_frame(X, what: str, names=None):
             f"{what} has duplicate column names: {', '.join(dupes)}", "Column names must be unique."
         )
     if names is not None and list(frame.columns) != list(names):
-        missing = [str(n) for n in names if n not in frame.columns]
-        extra = [str(c) for c in frame.columns if c not in set(names)]
-        if missing or extra:
-            raise BadInput(
-                f"{what}'s columns are not the model's features "
-                f"(missing: {', '.join(missing) or 'none'}; not features: {', '.join(extra) or 'none'})",
-                "Pass the columns the model was fitted on.",
-            )
-        frame = frame[list(names)]  # the same features in another order: the model's order
+        # Only scikit-learn keeps the names it was fitted with; LightGBM, for one, rewrites them.
+        if len(names) != frame.shape[1] or str(type(model).__module__).startswith("sklearn."):
+            missing = [str(n) for n in names if n not in frame.columns]
+            extra = [str(c) for c in frame.columns if c not in set(names)]
+            if len(names) != frame.shape[1] or missing or extra:
+                raise BadInput(
+                    f"{what} has {frame.shape[1]} columns, the model {len(names)} features "
+                    f"(missing: {_few(missing)}; not features: {_few(extra)})",
+                    "Pass the columns the model was fitted on.",
+                )
+            frame = frame[list(names)]  # the same features in another order: the model's order
     return frame
 
 
