@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 from .. import config
 from ..errors import BadInput
+from . import machinery_warnings
 
 _NAME = re.compile(r"^[\w\-. /]{1,250}$")
 # Frameworks MLflow autologging patches; autologging attaches only once one is imported.
@@ -198,6 +199,8 @@ def start_run(
             "Use --nested (or nested=True) to start a child run, or end the active run first.",
         )
     if parent is None:
+        machinery_warnings.install()
+        machinery_warnings.take()  # what came before this run is not this run's
         # The previous run's events are written before a new one starts; events an unreachable
         # store could not take are retried in the background, not in the cell.
         s.flush(retry=False)
@@ -230,6 +233,9 @@ def finish_run(run: Run, created: bool, error: BaseException | None = None) -> N
         _stack.pop()
     if not created:
         return
+    captured = machinery_warnings.take()
+    if captured:
+        run.log_text(captured, "warnings/cell.txt")
     if error is None:
         run.end("FINISHED")
     else:

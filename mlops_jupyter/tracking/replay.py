@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import config
-from . import journal
+from . import journal, machinery_warnings
 
 log = logging.getLogger(__name__)
 Item = tuple[dict, int]  # a journaled event and the offset where its line ends
@@ -74,6 +74,7 @@ def apply_in_order(
                 failed[local_id] = reason(exc)
                 log.warning("could not write run %s: %s", local_id, failed[local_id])
             else:
+                _log_warnings(writer, local_id)
                 on_written(local_id)
         started = {e["run"]: writer.run_ids.get(e["run"]) for e in events if e["op"] == "start"}
         mark(
@@ -82,6 +83,13 @@ def apply_in_order(
             [e["run"] for e in events if e["op"] == "end"],
         )
     return [], None
+
+
+def _log_warnings(writer, local_id: str) -> None:
+    """Warnings MLflow raised while writing the run (signature inference, ...) go to the run."""
+    captured = machinery_warnings.take()
+    if captured and local_id in writer.run_ids:
+        writer.client.log_text(writer.run_ids[local_id], captured, "warnings/tracking.txt")
 
 
 def _stretches(items: list[Item]) -> list[tuple[int, list[Item]]]:
