@@ -45,6 +45,8 @@ ROUTES = [
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
+    from .base import UnknownRouteHandler
+
     _share_state_dir(serverapp.root_dir)
     from ..tracking.replay import replay_in_background
 
@@ -55,6 +57,8 @@ def _load_jupyter_server_extension(serverapp) -> None:
         module, name = target.split(":")
         handler = getattr(importlib.import_module(f".handlers.{module}", __name__), name)
         handlers.append((url_path_join(base, API) + pattern, handler))
+    # Last: any other path under the API answers a JSON 404, not the server's HTML page.
+    handlers.append((url_path_join(base, API) + r"(?:/.*)?", UnknownRouteHandler))
     serverapp.web_app.add_handlers(".*$", handlers)
     _start_scheduler(serverapp)
     serverapp.log.info(

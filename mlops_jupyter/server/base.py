@@ -6,18 +6,23 @@ import asyncio
 import functools
 import json
 import re
+import traceback
+import uuid
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from .. import config
-from ..errors import STATUS, BadInput, MlopsError
+from ..errors import STATUS, BadInput, MlopsError, NotFound, shorten
+from ..services import masked, unavailable
 
 
 def api(method):
-    """Authenticate, run the handler, and answer any error as ``{"error", "detail"}`` JSON.
+    """Authenticate, run the handler, and answer any error as ``{"error", "detail", "code"}`` JSON.
 
-    This is the one place where errors become HTTP statuses (via ``errors.STATUS``).
+    This is the one place where errors become HTTP statuses (via ``errors.STATUS``). A failure
+    to reach a service is ``unavailable``; anything else unexpected is an "internal error" whose
+    traceback goes to the server log only: its text may hold SQL, parameters or credentials.
     """
 
     @web.authenticated
@@ -27,16 +32,43 @@ def api(method):
             result = await method(self, *args, **kwargs)
         except MlopsError as exc:
             self.set_status(exc.http_status)
-            result = exc.to_dict()
+            result = _shown(exc)
         except Exception as exc:  # noqa: BLE001 - an unexpected failure is still JSON
-            self.log.exception("mlops-jupyter: %s %s failed", self.request.method, self.request.path)
-            self.set_status(STATUS["error"][0])
-            result = {"error": f"internal error: {type(exc).__name__}", "detail": str(exc), "code": "error"}
+            known = unavailable(exc)
+            if known is not None:
+                self.log.warning(
+                    "mlops-jupyter: %s %s: %s", self.request.method, self.request.path, known.message
+                )
+                self.set_status(known.http_status)
+                result = _shown(known)
+            else:
+                result = self.internal_error()
         if result is not None:
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps(result, default=str))
 
     return wrapper
+
+
+def _shown(exc: MlopsError) -> dict:
+    """What a caller sees of our error: credentials masked, nothing too long to read."""
+    shown = exc.to_dict()
+    for key in ("error", "detail"):
+        if shown.get(key):
+            shown[key] = shorten(masked(str(shown[key])), SHOWN_LIMIT)
+    return shown
+
+
+def _internal_error_body(incident: str | None = None) -> dict:
+    where = f" for incident {incident}" if incident else ""
+    return {
+        "error": "internal error",
+        "detail": f"An unexpected error; see the server log{where}.",
+        "code": "error",
+    }
+
+
+SHOWN_LIMIT = 2000  # a message or detail; each value quoted from input is cut far shorter
 
 
 _ANONYMOUS_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -59,16 +91,57 @@ class MlopsHandler(APIHandler):
             return config.current_user()
         return username
 
+    def internal_error(self) -> dict:
+        """Log the exception being handled with an id, and the answer that points at the log."""
+        incident = uuid.uuid4().hex[:12]
+        self.log.error(
+            "mlops-jupyter: %s %s failed (incident %s)\n%s",
+            self.request.method,
+            self.request.path,
+            incident,
+            masked(traceback.format_exc()),
+        )
+        self.set_status(STATUS["error"][0])
+        return _internal_error_body(incident)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """An exception raised outside our handlers' bodies (in authentication, say) without its traceback.
+
+        jupyter_server answers its own refusals as ``{message, reason}``, kept as they are; for
+        anything else it would send the traceback to the caller.
+        """
+        exc = (kwargs.get("exc_info") or (None, None, None))[1]
+        if exc is None or isinstance(exc, web.HTTPError):
+            super().write_error(status_code, **kwargs)
+            return
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(_internal_error_body()))
+
     async def call(self, fn, *args, **kwargs):
         """Run a blocking core function in a worker thread (MLflow and SQL are synchronous)."""
         return await asyncio.to_thread(_with_mlflow, fn, *args, **kwargs)
 
     def body(self, model=None):
-        """The JSON body, validated by the pydantic ``model`` when one is given."""
+        """The JSON body, validated by the pydantic ``model`` when one is given.
+
+        Refused with 400: a body that is not UTF-8, not JSON, holds ``NaN``/``Infinity`` (not
+        JSON, though Python's parser takes them) or nests deeper than ``MAX_DEPTH``.
+        """
+        accepted = "Send a JSON object encoded as UTF-8."
         try:
-            data = json.loads(self.request.body or b"{}")
+            text = (self.request.body or b"{}").decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadInput(
+                f"the request body is not UTF-8 (byte {exc.start} cannot be decoded)", accepted
+            ) from None
+        try:
+            data = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
-            raise BadInput(f"the request body is not JSON: {exc}", "Send a JSON object.") from exc
+            raise BadInput(f"the request body is not JSON: {exc}", accepted) from None
+        except RecursionError:
+            raise _too_deep_error() from None
+        if _too_deep(data):
+            raise _too_deep_error()
         if model is None:
             return data
         return validate(model, data)
@@ -92,8 +165,10 @@ def validate(model, data):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        # Field names in `loc` may be the caller's own keys: quoted, like the messages, cut short.
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+            f"{shorten('.'.join(str(p) for p in e['loc']) or 'body')}: {shorten(e['msg'])}"
+            for e in exc.errors(include_url=False, include_input=False)[:MAX_PROBLEMS]
         )
         accepted = ", ".join(model.model_fields)
         raise BadInput(f"invalid request: {problems}", f"Accepted fields: {accepted}.") from None
@@ -105,3 +180,40 @@ def _with_mlflow(fn, *args, **kwargs):
 
     load_mlflow()
     return fn(*args, **kwargs)
+
+
+MAX_DEPTH = 64  # far beyond any request of ours, far below Python's recursion limit
+MAX_PROBLEMS = 10
+
+
+def _no_constant(name: str):
+    raise BadInput(f"the request body holds {name}, which is not JSON", "Send finite numbers (or null).")
+
+
+def _too_deep_error() -> BadInput:
+    return BadInput(f"the request body nests deeper than {MAX_DEPTH} levels", "Send a flatter JSON object.")
+
+
+def _too_deep(data) -> bool:
+    """Whether ``data`` nests deeper than ``MAX_DEPTH`` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+class UnknownRouteHandler(MlopsHandler):
+    """Any path under the API that no route matches: a JSON 404, not the server's HTML page."""
+
+    async def _unknown(self, *args):
+        under_api = self.request.path.split("/mlops/api", 1)[-1] or "/"
+        raise NotFound(
+            f"no API route {self.request.method} {shorten(under_api)}",
+            "The routes under /mlops/api are listed in mlops_jupyter/server/openapi.yaml.",
+        )
+
+    get = post = put = patch = delete = api(_unknown)
