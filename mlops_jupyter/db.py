@@ -34,8 +34,6 @@ def _create(url: str):
 
     from .services import check_reachable
 
-    check_reachable(url, "the mlops database", "MLOPS_JOBS_URL")  # seconds, not the OS's TCP timeout
-
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -48,7 +46,18 @@ def _create(url: str):
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
     else:
-        eng = create_engine(url, pool_pre_ping=True)
+        try:
+            eng = create_engine(url, pool_pre_ping=True)  # imports the driver, connects to nothing
+        except ImportError as exc:
+            if url.split("+", 1)[0].split(":", 1)[0] != "postgresql":
+                raise
+            from .errors import missing_extra
+
+            error = missing_extra("postgres", "a PostgreSQL mlops database", exc)
+            if (exc.name or "").startswith("psycopg2"):  # SQLAlchemy 2.0 default driver
+                error.detail += ", and use a postgresql+psycopg:// URL"
+            raise error from None
+    check_reachable(url, "the mlops database", "MLOPS_JOBS_URL")  # seconds, not the OS's TCP timeout
     upgrade(eng)
     return eng
 

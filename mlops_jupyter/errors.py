@@ -93,6 +93,15 @@ class Unavailable(MlopsError):
     code = "unavailable"
 
 
+def missing_extra(extra: str, feature: str, exc: ImportError) -> Unavailable:
+    """The error for ``feature`` when the optional dependency it imports is not installed."""
+    module = exc.name or str(exc)
+    return Unavailable(
+        f"{feature} needs the optional dependency {module!r}, which is not installed",
+        f'Install it with: pip install "mlops-jupyter[{extra}]"',
+    )
+
+
 class ExecutionFailed(MlopsError):
     """A notebook failed while executing; carries where it broke, like papermill does."""
 

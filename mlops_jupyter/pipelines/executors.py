@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from .. import config
-from ..errors import BadInput, Unavailable
+from ..errors import BadInput, Unavailable, missing_extra
 from .step import Execution, Step, StepResult, execute, record
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,10 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, address: str, workers: int | None = None, connect_timeout: float = 5):
-        from distributed import Client
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise missing_extra("dask", "the Dask executor", exc) from None
 
         self.address = address
         try:
