@@ -122,3 +122,26 @@ def test_an_unreachable_mlops_database_fails_fast_naming_it_without_its_password
         f"error: the mlops database at {url.replace('s3cret', '***')} cannot be reached"
     )
     assert "s3cret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_ends_with_130(mlops_home):
+    interrupted = CRASHING_CLI.replace("raise RuntimeError(", "raise KeyboardInterrupt(")
+
+    done, _ = mlops("crash", cwd=mlops_home.parent, code=interrupted)
+
+    assert done.returncode == 130
+    assert done.stderr.strip() == "aborted"
+
+
+def test_status_shows_the_stores_without_their_passwords(mlops_home):
+    env = {
+        "MLOPS_TRACKING_URI": "https://mlops:s3cret@mlflow.example:8443",
+        "MLOPS_JOBS_URL": "postgresql+psycopg://mlops:s3cret@db.example/jobs",
+    }
+
+    done, _ = mlops("status", cwd=mlops_home.parent, env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert "tracking URI: https://mlops:***@mlflow.example:8443\n" in done.stdout
+    assert "job store:    postgresql+psycopg://mlops:***@db.example/jobs\n" in done.stdout
+    assert "s3cret" not in done.stdout

@@ -9,6 +9,7 @@ from datetime import datetime
 from IPython.core.error import UsageError
 
 from .. import config
+from ..services import masked
 from ..tracking import fluent
 from . import MagicArgumentParser
 
@@ -110,7 +111,7 @@ def status(shell, line: str) -> None:
     s = fluent.sink()
     run = fluent.active_run()
     lines = [
-        f"tracking URI:   {config.tracking_uri()}",
+        f"tracking URI:   {masked(config.tracking_uri())}",
         f"state dir:      {config.state_dir()}",
         f"experiment:     {fluent._default_experiment()}",
         f"user:           {config.current_user()}",

@@ -131,3 +131,11 @@ async def test_an_unreachable_mlops_database_is_503_naming_it_without_its_passwo
         answer["error"]
         == f"the mlops database at {url.replace('s3cret', '***')} cannot be reached (connection refused)"
     )
+
+
+async def test_status_shows_the_tracking_uri_without_its_password(api, monkeypatch):
+    monkeypatch.setenv("MLOPS_TRACKING_URI", "https://mlops:s3cret@mlflow.example:8443")
+
+    status = await api.get("status")
+
+    assert status["tracking_uri"] == "https://mlops:***@mlflow.example:8443"

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ... import config
 from ..._version import __version__
+from ...services import masked
 from ..base import MlopsHandler, api
 
 
@@ -32,7 +33,7 @@ class StatusHandler(MlopsHandler):
         return {
             "version": __version__,
             "user": self.username,
-            "tracking_uri": config.tracking_uri(),
+            "tracking_uri": masked(config.tracking_uri()),
             "state_dir": str(config.state_dir(create=False)),
         }
 
