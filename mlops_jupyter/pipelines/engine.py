@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
@@ -81,7 +82,11 @@ class MlopsEngine(NBClientEngine):
         try:
             return client.execute()
         except DeadKernelError as exc:
-            _fail_running_cell(nb_man, "DeadKernelError", f"the kernel died while running this cell ({exc})")
+            _fail_running_cell(
+                nb_man,
+                "DeadKernelError",
+                f"the kernel died while running this cell ({_death(client) or exc})",
+            )
             return nb_man.nb
         except CellTimeoutError:
             timeout = final_kwargs.get("timeout")
@@ -93,6 +98,22 @@ class MlopsEngine(NBClientEngine):
             if client.kc is not None and not client.owns_km:
                 client.kc.stop_channels()
             _cancel_leftover_tasks()
+
+
+def _death(client) -> str | None:
+    """How the kernel process ended: spawned, its Popen says; forked, its zygote does."""
+    provisioner = getattr(client.km, "provisioner", None)
+    code = getattr(getattr(provisioner, "process", None), "returncode", None)
+    if code is None:
+        code = getattr(provisioner, "exit_code", None)
+    if not code:
+        return None
+    if code > 0:
+        return f"it exited with code {code}"
+    try:
+        return f"it was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"it was killed by signal {-code}"
 
 
 def _cancel_leftover_tasks() -> None:

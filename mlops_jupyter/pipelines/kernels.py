@@ -62,6 +62,11 @@ class ForkProvisioner(LocalProvisioner):
         self.pgid = self.pid  # the child called setsid()
         return self.connection_info
 
+    @property
+    def exit_code(self) -> int | None:
+        """How the kernel ended (negative: the signal that killed it), once the zygote said so."""
+        return self._exit
+
     async def poll(self) -> int | None:
         if self._conn is None:
             return self._exit if self._exit is not None else 0
