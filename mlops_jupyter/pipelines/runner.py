@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from concurrent.futures import as_completed, wait
 from pathlib import Path
@@ -351,5 +352,5 @@ def load_points(path: str | Path) -> list[dict[str, Any]]:
 
 
 def check_timeout(cell_timeout: float | None) -> None:
-    if cell_timeout is not None and not cell_timeout > 0:
+    if cell_timeout is not None and not 0 < cell_timeout < math.inf:
         raise BadInput(f"--cell-timeout must be a positive number of seconds, got {cell_timeout}", None)

@@ -1,0 +1,162 @@
+"""The bad-input corpus: one real project per test module, and proof that a refusal writes nothing.
+
+The project holds the registry seed (real runs and models), a registered model ``churn``
+(v1, v2; v2 is champion), a validated notebook ``nb.ipynb`` with a parameters cell, a notebook
+``draft.ipynb`` never validated, and a paused job ``nightly`` of ``nb.ipynb``. Every case must be refused before it changes any
+of that: the ``writes_nothing`` fixture compares the MLflow store, the mlops database and the
+project's files before and after each test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from mlops_jupyter import _testing
+
+ENV_KEYS = (
+    "MLOPS_HOME",
+    "MLOPS_TRACKING_URI",
+    "MLOPS_JOBS_URL",
+    "MLOPS_USER",
+    "MLOPS_EXPERIMENT",
+    "MLOPS_CONFIG",
+    "MLOPS_ARTIFACT_ROOT",
+    "MLOPS_JOURNAL",
+    "MLOPS_RUN_ID",
+    "MLOPS_NOTEBOOK_PATH",
+    "MLOPS_DASK_ADDRESS",
+)
+MLFLOW_TABLES = ("runs", "params", "tags", "registered_models", "model_versions", "registered_model_aliases")
+MLOPS_TABLES = ("jobs", "job_runs", "job_changes", "audit_log", "promotion_rules", "validations")
+
+
+def _load_seed():
+    name = "mlops_registry_seed"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "registry" / "seed.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def _seed(tmp_path_factory):
+    return _load_seed().get(tmp_path_factory.getbasetemp() / "registry-seed")
+
+
+@pytest.fixture(scope="session")
+def world(_seed, tmp_path_factory):
+    """The project every case runs in (see the module docstring); built once, since no case changes it."""
+    import mlops_jupyter as mlops
+    from mlops_jupyter.pipelines.validation import validate
+
+    seed = _load_seed()
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ENV_KEYS:
+            mp.delenv(key, raising=False)
+        project = tmp_path_factory.mktemp("badinput") / "project"
+        project.mkdir()
+        mp.chdir(project)
+        home = _testing.fresh_home(project)
+        mp.setenv("MLOPS_HOME", str(home))
+        seed.install(_seed, home)
+        _testing.write_notebook(project / "nb.ipynb", ["y = x * 2"], "x = 1\nname = 'a'")
+        _testing.write_notebook(project / "draft.ipynb", ["y = 3"])
+        assert validate(project / "nb.ipynb").passed
+        mlops.register(_seed.runs["weak"], "churn")
+        mlops.register(_seed.runs["mid"], "churn")
+        mlops.promote("churn", 2, to="champion")
+        mlops.schedule("nb.ipynb", "0 3 * * *", name="nightly", paused=True)
+        _testing.reset_state()
+    return project
+
+
+@pytest.fixture(autouse=True)
+def writes_nothing(world, monkeypatch, request):
+    """Each case runs with a clean environment and must leave the stores and files as they were
+    (unless it asks for ``fresh_project``: a case that should work, and write, elsewhere)."""
+    if "fresh_project" in request.fixturenames:
+        yield
+        return
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("MLOPS_HOME", str(world / ".mlops"))
+    monkeypatch.chdir(world)
+    before = snapshot(world)
+    yield
+    _testing.reset_state()
+    assert snapshot(world) == before, "a refused input changed the project"
+
+
+def snapshot(project: Path) -> dict:
+    """Row counts of the MLflow store and the mlops database, and the project's files."""
+    home = project / ".mlops"
+    counts = {}
+    for db, tables in (("mlflow.db", MLFLOW_TABLES), ("jobs.db", MLOPS_TABLES)):
+        with closing(sqlite3.connect(home / db)) as conn:
+            for table in tables:
+                counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            if db == "mlflow.db":
+                counts["run states"] = conn.execute("SELECT group_concat(status) FROM runs").fetchone()[0]
+            else:
+                counts["job rows"] = conn.execute("SELECT group_concat(updated_at) FROM jobs").fetchone()[0]
+    files = sorted(
+        str(p.relative_to(project))
+        for p in project.rglob("*")
+        if p.is_file()
+        and not p.name.endswith((".db", ".db-wal", ".db-shm", ".db-journal", ".lock"))
+        and "journal" not in p.relative_to(project).parts
+    )
+    return {"counts": counts, "files": files}
+
+
+def journal_events(project: Path) -> int:
+    """Pending tracking events in the project's journal (a refused cell must add none)."""
+    folder = project / ".mlops" / "journal"
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
+def no_traceback(text: str) -> None:
+    assert "Traceback" not in text, text
+    assert len(text) < 2000, f"an error message of {len(text)} characters"
+
+
+def cli(capsys, *args: str) -> tuple[int, str]:
+    """``mlops ARGS`` in this process: (exit code, everything printed)."""
+    from mlops_jupyter.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def env_without_mlops() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+
+
+@pytest.fixture
+def fresh_project(tmp_path, monkeypatch):
+    """An empty project of its own, for a case that must work (and so writes)."""
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    project = tmp_path / "fresh"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    home = _testing.fresh_home(project)
+    monkeypatch.setenv("MLOPS_HOME", str(home))
+    yield project
+    _testing.reset_state()
