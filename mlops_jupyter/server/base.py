@@ -152,7 +152,12 @@ class MlopsHandler(APIHandler):
         for key, values in self.request.query_arguments.items():
             if key.isdigit():
                 continue  # JupyterLab's cache-busting timestamp (`?1732...`), not an argument
-            decoded = [v.decode() for v in values]
+            try:
+                decoded = [v.decode("utf-8") for v in values]
+            except UnicodeDecodeError:
+                raise BadInput(
+                    f"query argument {shorten(key)} is not UTF-8", "Percent-encode UTF-8 text."
+                ) from None
             field = model.model_fields.get(key)
             is_list = field is not None and "list" in str(field.annotation)
             data[key] = decoded if is_list else decoded[-1]

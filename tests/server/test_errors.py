@@ -56,6 +56,11 @@ async def test_a_body_that_is_not_utf8_is_refused(api):
     assert answer["error"] == "the request body is not UTF-8 (byte 14 cannot be decoded)"
 
 
+async def test_a_query_argument_that_is_not_utf8_is_refused(api):
+    answer = await api.get("runs", raw_path="runs?filter=%ff", expect=400)
+    assert answer["error"] == "query argument filter is not UTF-8"
+
+
 @pytest.mark.parametrize("depth", [65, 10_000])
 async def test_a_body_nested_too_deep_is_refused(api, depth):
     body = ("[" * depth + "]" * depth).encode()
