@@ -12,6 +12,8 @@ Runs, in one process and one real IPython shell, on a fresh SQLite MLflow store:
 
 interleaved round by round so that all three meet the same machine state, and prints
 median / p95 wall time per cell, the overhead each adds over the floor, and the ratio.
+"Added per trivial cell" is taken round by round (tracked minus the untracked cell just
+before it), which includes appending the cell's events to the write-ahead journal.
 After every cell the background writer finishes (the user reading the output), so each
 cell starts as it would interactively. A back-to-back run, where each tracked cell first
 waits for the previous one's writes, is reported too.
@@ -106,6 +108,7 @@ def main() -> None:
     fluent.flush()
     b2b_total = time.perf_counter() - start
 
+    added_med, added_p95 = summary([t - f for t, f in zip(tracked, floor)])
     f_med, f_p95 = summary(floor)
     t_med, t_p95 = summary(tracked)
     s_med, s_p95 = summary(sync)
@@ -119,7 +122,10 @@ def main() -> None:
     print(f"{'synchronous MLflow fluent capture':44} {s_med:10.3f} {s_p95:9.3f} {sync_added:9.3f}")
     print(f"{'%%mlops track back to back':44} {b_med:10.3f} {b_p95:9.3f} {b_med - f_med:9.3f}")
     print()
-    print(f"added by %%mlops track: {added:.3f} ms (target <= 5 ms)")
+    print(
+        f"added per trivial cell, journal included: median {added_med:.3f} ms, p95 {added_p95:.3f} ms "
+        "(target: median <= 1 ms)"
+    )
     print(f"ratio to synchronous capture: {added / sync_added:.1%} (target <= 5%)")
     print(
         f"back to back: {n} tracked cells written in {b2b_total:.2f} s "

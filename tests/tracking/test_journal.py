@@ -182,6 +182,7 @@ def test_runs_tracked_while_the_server_is_down_appear_once_it_is_back(kernel, ml
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its workers go with it
     )
     try:
         until(lambda: _accepts(port), 180, "the tracking server")
@@ -197,7 +198,7 @@ def test_runs_tracked_while_the_server_is_down_appear_once_it_is_back(kernel, ml
         status = json.dumps(k.run("%mlops status"))
         assert "pending" not in status.replace("pending events: 0", "")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGKILL)
         server.wait(30)
 
 
