@@ -133,6 +133,26 @@ def test_ctrl_c_ends_with_130(mlops_home):
     assert done.stderr.strip() == "aborted"
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly(mlops_home):
+    chatty = CRASHING_CLI.replace(
+        'raise RuntimeError("lost the connection to postgresql://admin:hunter2@db:5432/prod")',
+        'click.echo("row\\n" * 1_000_000)',
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", chatty, "crash"],
+        cwd=mlops_home.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()  # like `| head` ending: more than a pipe buffer is still to be written
+
+    stderr = process.stderr.read()
+
+    assert process.wait(60) == 1  # click's own answer to a closed pipe, not an internal error
+    assert stderr == ""
+
+
 def test_status_shows_the_stores_without_their_passwords(mlops_home):
     env = {
         "MLOPS_TRACKING_URI": "https://mlops:s3cret@mlflow.example:8443",
