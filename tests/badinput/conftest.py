@@ -70,7 +70,7 @@ def world(_seed, tmp_path_factory):
         home = _testing.fresh_home(project)
         mp.setenv("MLOPS_HOME", str(home))
         seed.install(_seed, home)
-        _testing.write_notebook(project / "nb.ipynb", ["y = x * 2"], "x = 1\nname = 'a'")
+        _testing.write_notebook(project / "nb.ipynb", ["y = x * 2"], "x = 1\nname = 'a'\nextra = None")
         _testing.write_notebook(project / "draft.ipynb", ["y = 3"])
         assert validate(project / "nb.ipynb").passed
         mlops.register(_seed.runs["weak"], "churn")
@@ -160,3 +160,15 @@ def fresh_project(tmp_path, monkeypatch):
     monkeypatch.setenv("MLOPS_HOME", str(home))
     yield project
     _testing.reset_state()
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(project)``: a plain MlflowClient on that project's store, to see what was written."""
+    from mlflow import MlflowClient
+
+    def make(project: Path) -> MlflowClient:
+        uri = f"sqlite:///{project / '.mlops' / 'mlflow.db'}"
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+    return make
