@@ -389,7 +389,7 @@ def metric_value(name: str, value: Any) -> float:
 def _key(key: str, what: str) -> str:
     if not isinstance(key, str) or not _NAME.match(key) or ".." in key or key.startswith("/"):
         raise BadInput(
-            f"invalid {what} name {key!r}",
+            f"invalid {what} name {key!r:.80}",
             "Names use letters, digits, underscores, dashes, periods, spaces and slashes (at most 250).",
         )
     return key
@@ -405,7 +405,13 @@ _session_experiment: str | None = None
 def set_experiment(name: str) -> None:
     """Set this process's default experiment (created when its first run starts)."""
     global _session_experiment
-    _session_experiment = _key(name, "experiment")
+    # MLflow takes any text as an experiment name (emoji included); refuse what no store holds.
+    if not isinstance(name, str) or not name.strip() or len(name) > 250 or not name.isprintable():
+        raise BadInput(
+            f"invalid experiment name {name!r:.80}",
+            "An experiment name is 1 to 250 printable characters.",
+        )
+    _session_experiment = name
 
 
 # -- autologging ----------------------------------------------------------------------
