@@ -56,7 +56,7 @@ def check_reachable(uri: str, service: str, variable: str) -> None:
     try:
         socket.create_connection((parts.hostname, port), timeout=CONNECT_TIMEOUT).close()
     except OSError as exc:
-        raise _unreachable(service, uri, variable, _reason(exc)) from None
+        raise _unavailable(service, uri, variable, f"cannot be reached ({_reason(exc)})") from None
 
 
 def unavailable(exc: BaseException) -> Unavailable | None:
@@ -94,14 +94,26 @@ def _http_connection_failure(link: BaseException) -> str | None:
 def _http_unavailable(url: str, link: BaseException) -> Unavailable:
     from . import config
 
+    failing = _error_answers(link)
+    state = f"answers only with errors ({failing})" if failing else f"cannot be reached ({_reason(link)})"
     tracking = _configured(config.tracking_uri)
     origin = _origin(url) or _origin(tracking or "")
     if tracking and _origin(tracking) == origin:
-        return _unreachable("the tracking server", tracking, "MLOPS_TRACKING_URI", _reason(link))
+        return _unavailable("the tracking server", tracking, "MLOPS_TRACKING_URI", state)
     return Unavailable(
-        f"{masked(origin) or 'a server'} cannot be reached ({_reason(link)})",
+        f"{masked(origin) or 'a server'} {state}",
         "Check that the server is running and that its address is right.",
     )
+
+
+def _error_answers(link: BaseException) -> str | None:
+    """What the server kept answering when retries ran out on error statuses (HTTP 5xx)."""
+    urllib3_exceptions = sys.modules.get("urllib3.exceptions")
+    for cause in _chain(link):
+        if urllib3_exceptions and isinstance(cause, urllib3_exceptions.MaxRetryError):
+            if isinstance(cause.reason, urllib3_exceptions.ResponseError):
+                return str(cause.reason)
+    return None
 
 
 def _sql_connect_failure(link: BaseException) -> bool:
@@ -117,18 +129,18 @@ def _sql_connect_failure(link: BaseException) -> bool:
 def _sql_unavailable(exc: BaseException, link: BaseException) -> Unavailable:
     from . import config
 
-    reason = _reason(getattr(link, "orig", None) or link)
+    state = f"cannot be reached ({_reason(getattr(link, 'orig', None) or link)})"
     # MLflow's own SQL store talks to the tracking database; everything else is the mlops database.
     if _raised_inside(exc, "mlflow"):
         uri = _configured(config.tracking_uri)
-        return _unreachable("the tracking store", uri or "", "MLOPS_TRACKING_URI", reason)
-    return _unreachable("the mlops database", _configured(config.jobs_url) or "", "MLOPS_JOBS_URL", reason)
+        return _unavailable("the tracking store", uri or "", "MLOPS_TRACKING_URI", state)
+    return _unavailable("the mlops database", _configured(config.jobs_url) or "", "MLOPS_JOBS_URL", state)
 
 
-def _unreachable(service: str, uri: str, variable: str, reason: str) -> Unavailable:
+def _unavailable(service: str, uri: str, variable: str, state: str) -> Unavailable:
     where = f" at {masked(uri)}" if uri else ""
     return Unavailable(
-        f"{service}{where} cannot be reached ({reason})",
+        f"{service}{where} {state}",
         f"Check that it is running and that {variable} points at it (unset {variable} for the embedded store).",
     )
 

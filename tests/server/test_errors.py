@@ -43,6 +43,30 @@ def dropping_server():
     listener.close()
 
 
+@pytest.fixture
+def failing_server():
+    """An HTTP server that answers every request 503, like a tracking server whose database is down."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Failing(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
 async def test_an_unknown_route_answers_a_json_404(api):
     for method, path in [("GET", "nothing/here"), ("POST", "models/churn/unknown-action"), ("GET", "")]:
         status, answer = await api.call(method, path, expect=None, check=False)
@@ -144,3 +168,15 @@ async def test_status_shows_the_tracking_uri_without_its_password(api, monkeypat
     status = await api.get("status")
 
     assert status["tracking_uri"] == "https://mlops:***@mlflow.example:8443"
+
+
+async def test_a_tracking_server_answering_only_errors_is_503(api, monkeypatch, failing_server):
+    monkeypatch.setenv("MLOPS_TRACKING_URI", f"http://mlops:s3cret@127.0.0.1:{failing_server}")
+
+    status, answer = await api.call("GET", "runs", expect=None, check=False)
+
+    assert status == 503 and answer["code"] == "unavailable", answer
+    assert answer["error"] == (
+        f"the tracking server at http://mlops:***@127.0.0.1:{failing_server} answers only with errors"
+        " (too many 503 error responses)"
+    )
