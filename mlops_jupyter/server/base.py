@@ -105,10 +105,9 @@ class MlopsHandler(APIHandler):
         return _internal_error_body(incident)
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        """An exception raised outside our handlers' bodies (in authentication, say) without its traceback.
+        """An unexpected exception outside our handlers' bodies (in authentication, say) in our shape.
 
-        jupyter_server answers its own refusals as ``{message, reason}``, kept as they are; for
-        anything else it would send the traceback to the caller.
+        jupyter_server's own refusals (``HTTPError``: 403, 405, ...) keep its ``{message, reason}``.
         """
         exc = (kwargs.get("exc_info") or (None, None, None))[1]
         if exc is None or isinstance(exc, web.HTTPError):

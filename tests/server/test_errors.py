@@ -14,6 +14,22 @@ from mlops_jupyter import db
 ERROR_KEYS = {"error", "detail", "code"}
 
 
+@pytest.fixture
+def jp_server_config(jp_server_config):
+    """The team's identity provider, broken for one token, as one calling a service that is down."""
+    team_provider = jp_server_config["ServerApp"]["identity_provider_class"]
+
+    class FailingForOneToken(team_provider):
+        async def get_user_token(self, handler):
+            if self.get_token(handler) == "tok-broken":
+                raise RuntimeError("identity service at postgresql://hub:s3cret@hub-db/users did not answer")
+            return await super().get_user_token(handler)
+
+    return jp_server_config | {
+        "ServerApp": {**jp_server_config["ServerApp"], "identity_provider_class": FailingForOneToken}
+    }
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -180,3 +196,16 @@ async def test_a_tracking_server_answering_only_errors_is_503(api, monkeypatch, 
         f"the tracking server at http://mlops:***@127.0.0.1:{failing_server} answers only with errors"
         " (too many 503 error responses)"
     )
+
+
+async def test_a_failure_before_the_handler_runs_sends_no_traceback(api):
+    status, answer = await api.call(
+        "GET", "runs", headers={"Authorization": "token tok-broken"}, expect=None, check=False
+    )
+
+    assert status == 500
+    assert answer == {
+        "error": "internal error",
+        "detail": "An unexpected error; see the server log.",
+        "code": "error",
+    }
