@@ -130,6 +130,8 @@ def write(case_name: str, folder: Path) -> Path:
         if tags:
             cell.metadata["tags"] = tags
         nb.cells.append(cell)
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"  # the same notebook whenever it is written
     if case.kernelspec:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / (case.file or f"{case_name}.ipynb")

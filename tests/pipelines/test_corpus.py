@@ -106,3 +106,21 @@ def test_mlops_runs_each_notebook_to_the_cells_papermill_makes(executions, name)
     else:
         assert papermill_raised is None, papermill_raised
         assert result.status == "FINISHED", result.error
+
+
+def test_mlops_run_of_a_notebook_with_an_emoji_name_matches_papermill_and_keeps_the_name(
+    executions, project, client, fresh_state
+):
+    from .conftest import mlops_cli, runs_of
+
+    case = corpus.CASES["unicode"]
+    path = corpus.write("unicode", project)
+
+    done = mlops_cli("run", path.name, "-p", "greeting", case.values["greeting"], cwd=project)
+
+    assert done.returncode == 0, done.stderr
+    (run,) = runs_of(client)
+    assert run.data.tags["mlops.notebook.path"] == case.file
+    assert [a.path for a in client.list_artifacts(run.info.run_id, "notebook")] == [f"notebook/{case.file}"]
+    output = done.stdout.split("output:")[1].strip()
+    assert corpus.cells(output) == corpus.cells(executions["unicode"][0])
