@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from .. import config, db
-from ..errors import BadInput
+from ..errors import BadInput, Unavailable
 from . import cron, runner
 from .orm import (
     BAD,
@@ -615,7 +615,10 @@ class Scheduler:
         from ..tracking import store
 
         nbformat.validate(nbformat.v4.new_notebook())
-        store.client()
+        try:
+            store.client()
+        except Unavailable as exc:  # a tracking server that is down now may be back by the first firing
+            log.warning("%s", exc)
 
 
 def schedulers(url: str | None = None, lease: float = 30.0) -> list[dict]:
