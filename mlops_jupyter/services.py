@@ -1,9 +1,10 @@
 """The services we reach over the network, as users may see them.
 
 Three things every face needs: a URI with its credentials masked, a quick check that a
-server accepts connections at all (so a dead one fails in seconds, not after MLflow's
-minute of retries), and the one mapping from "could not connect" to :class:`Unavailable`.
-Nothing heavy is imported here; driver exceptions are only looked for once loaded.
+server accepts connections at all (a dead one fails in seconds, not after MLflow's retries,
+which for a SQL store last minutes), and the one mapping of "could not connect" or "answers
+only with errors" to :class:`Unavailable`. Nothing heavy is imported here: driver exceptions
+are only looked for once their modules are loaded.
 """
 
 from __future__ import annotations
