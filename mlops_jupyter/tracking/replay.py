@@ -72,7 +72,7 @@ def apply_in_order(
                 if unavailable(exc):
                     return items[start:], reason(exc)
                 failed[local_id] = reason(exc)
-                log.warning("could not write run %s: %s", local_id, failed[local_id])
+                log.info("could not write run %s: %s", local_id, failed[local_id])
             else:
                 _log_warnings(writer, local_id)
                 on_written(local_id)
@@ -181,7 +181,7 @@ def _replay_locked(path: Path, uri: str) -> int:
 
         left, why = apply_in_order(writer, items, mark, failed)
     if left:
-        log.warning("tracking journal %s kept for later: %s", path, why)
+        log.info("tracking journal %s kept for later: %s", path, why)
         return 0
     # Runs its process started but never ended died with it.
     died = int(os.stat(path).st_mtime * 1000)
