@@ -116,9 +116,20 @@ with DAG(
         input_nb=os.path.join(HERE, NOTEBOOK_FILE),
         output_nb=os.path.join(HERE, "output", {job.name!r} + "-{{{{ ts_nodash }}}}.ipynb"),
         parameters=PARAMETERS,
-        kernel_name={job.kernel_name!r},
+        kernel_name={job.kernel_name!r},{_airflow_language(job)}
     )
 '''
+
+
+def _language(job) -> str | None:
+    from ..pipelines.notebooks import missing_language
+
+    return missing_language(job.source, job.kernel_name or "python3")
+
+
+def _airflow_language(job) -> str:
+    language = _language(job)
+    return f"\n        language_name={language!r}," if language else ""
 
 
 def k8s_name(name: str) -> str:
@@ -146,6 +157,9 @@ def k8s_manifest(job, image: str) -> str:
         "--kernel",
         job.kernel_name or "python3",
     ]
+    language = _language(job)
+    if language:  # a notebook that names none: papermill needs one for its parameters cell
+        command += ["--language", language]
     if job.parameters:
         command += ["--parameters_yaml", json.dumps(job.parameters)]  # JSON is YAML: types survive
     job_spec: dict = {

@@ -60,11 +60,7 @@ class Notebook:
     @classmethod
     def pinned(cls, display: str, path: str, source: str, kernel: str) -> Notebook:
         """A stored notebook text (a job's snapshot) that runs on ``kernel``, known to be chosen."""
-        language = None
-        if not notebook_language(json.loads(source).get("metadata", {})):
-            from .kernels import installed_kernels
-
-            language = (installed_kernels().get(kernel) or {}).get("language") or "python"
+        language = missing_language(source, kernel)
         declared = params_mod.declared_parameters(source, kernel, language)
         return cls(display, path, source, declared, kernel, language)
 
@@ -109,6 +105,15 @@ def notebook_language(metadata: dict) -> str | None:
     return (metadata.get("language_info") or {}).get("name") or (metadata.get("kernelspec") or {}).get(
         "language"
     )
+
+
+def missing_language(source: str, kernel: str) -> str | None:
+    """The language papermill must be told (the kernel's) when the notebook names none, else None."""
+    if notebook_language(json.loads(source).get("metadata", {})):
+        return None
+    from .kernels import installed_kernels
+
+    return (installed_kernels().get(kernel) or {}).get("language") or "python"
 
 
 def settings() -> dict[str, str]:

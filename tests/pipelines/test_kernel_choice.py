@@ -1,6 +1,7 @@
 """Which kernel a notebook runs on: its kernelspec, -k/--kernel, or python3 when it names none."""
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -146,7 +147,17 @@ def test_a_job_keeps_its_kernel_shows_it_and_fires_on_it(project, other_kernel, 
     assert api.jobs() == []
 
     done = mlops_cli(
-        "schedule", "score.ipynb", "--name", "score", "-k", "other-python", cwd=project, env=other_kernel
+        "schedule",
+        "score.ipynb",
+        "--name",
+        "score",
+        "-k",
+        "other-python",
+        "-p",
+        "x",
+        "2",
+        cwd=project,
+        env=other_kernel,
     )
     assert done.returncode == 0, done.stderr
     shown = mlops_cli("job", "show", "score", cwd=project, env=other_kernel)
@@ -154,6 +165,19 @@ def test_a_job_keeps_its_kernel_shows_it_and_fires_on_it(project, other_kernel, 
     refused = mlops_cli("job", "update", "score", "--kernel", "nope", cwd=project, env=other_kernel)
     assert refused.returncode == 2 and "no kernel named 'nope'" in refused.stderr
     assert api.job("score").kernel_name == "other-python"
+
+    # Exported, the job runs on plain papermill, which must be told the notebook's language.
+    from mlops_jupyter.jobs.export import export
+
+    (manifest,) = export("score", "k8s", project / "export")
+    command = _papermill_command(manifest.read_text())
+    assert command[command.index("--kernel") + 1] == "other-python"
+    assert command[command.index("--language") + 1] == "python"
+    (project / "notebook.ipynb").write_text(api.source("score"), encoding="utf-8")
+    command[1:3] = [str(project / "notebook.ipynb"), str(project / "exported.ipynb")]
+    ran = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert printed(project / "exported.ipynb") == "other-python\n"
 
     sched = Scheduler(workers=1, poll=0.2, lease=6.0).start()
     try:
@@ -174,3 +198,23 @@ def test_a_job_keeps_its_kernel_shows_it_and_fires_on_it(project, other_kernel, 
         assert printed(api.history("score")[0].output_path) == "python3\n"
     finally:
         sched.stop()
+
+
+def _papermill_command(manifest: str) -> list[str]:
+    import yaml
+
+    for document in yaml.safe_load_all(manifest):
+        found = _find_list(document, "papermill")
+        if found:
+            return list(found)
+    raise AssertionError("no papermill command in the manifest")
+
+
+def _find_list(value, first: str):
+    if isinstance(value, list):
+        if value and value[0] == first:
+            return value
+        return next((f for f in (_find_list(v, first) for v in value) if f), None)
+    if isinstance(value, dict):
+        return next((f for f in (_find_list(v, first) for v in value.values()) if f), None)
+    return None
