@@ -218,3 +218,30 @@ def _find_list(value, first: str):
     if isinstance(value, dict):
         return next((f for f in (_find_list(v, first) for v in value.values()) if f), None)
     return None
+
+
+@pytest.fixture
+def jp_root_dir(project):
+    return project
+
+
+async def test_the_rest_api_takes_and_shows_a_job_kernel(jp_fetch, project, other_kernel):
+    from tornado.httpclient import HTTPClientError
+
+    bare_notebook(project / "rest.ipynb", [LABEL])
+    assert mlops.validate(project / "rest.ipynb").passed
+
+    async def post(path, method="POST", **body):
+        response = await jp_fetch("mlops", "api", *path.split("/"), method=method, body=json.dumps(body))
+        return json.loads(response.body)
+
+    with pytest.raises(HTTPClientError) as refused:
+        await post("jobs", notebook="rest.ipynb", kernel="nope")
+    answer = json.loads(refused.value.response.body)
+    assert refused.value.code == 400 and "no kernel named 'nope'" in answer["error"]
+    assert "other-python (Other Python)" in answer["detail"]
+
+    created = await post("jobs", notebook="rest.ipynb", name="rest", kernel="other-python")
+    assert created["kernel_name"] == "other-python"
+    changed = await post("jobs/rest", method="PATCH", kernel="python3")
+    assert changed["kernel_name"] == "python3"
