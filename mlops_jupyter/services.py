@@ -14,7 +14,7 @@ import socket
 import sys
 from urllib.parse import urlsplit
 
-from .errors import Unavailable
+from .errors import Forbidden, MlopsError, Unavailable, shorten
 
 # scheme://user:password@ (the password may hold '@'; the last '@' ends it) or scheme://token@
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][\w+.-]*://)(?P<userinfo>[^\s/?#]*)@")
@@ -60,8 +60,10 @@ def check_reachable(uri: str, service: str, variable: str) -> None:
         raise _unavailable(service, uri, variable, f"cannot be reached ({_reason(exc)})") from None
 
 
-def unavailable(exc: BaseException) -> Unavailable | None:
-    """Our :class:`Unavailable` when ``exc`` (or what caused it) is a failure to connect, else None.
+def service_error(exc: BaseException) -> MlopsError | None:
+    """Our error when ``exc`` (or what caused it) says a service cannot be used, else None.
+
+    Mostly :class:`Unavailable`; a tracking server's own refusal is :class:`Forbidden`.
 
     The CLI and REST error handlers ask this before calling an error "internal".
     """
@@ -71,6 +73,27 @@ def unavailable(exc: BaseException) -> Unavailable | None:
             return _http_unavailable(url, link)
         if _sql_connect_failure(link):
             return _sql_unavailable(exc, link)
+        refused = _tracking_server_refusal(link)
+        if refused is not None:
+            return refused
+    return None
+
+
+def _tracking_server_refusal(link: BaseException) -> MlopsError | None:
+    """A tracking server that answered, but not as one we can use: wrong address or credentials."""
+    mlflow_exceptions = sys.modules.get("mlflow.exceptions")
+    if not mlflow_exceptions or not isinstance(link, mlflow_exceptions.MlflowException):
+        return None
+    from . import config
+
+    uri = masked(_configured(config.tracking_uri) or "")
+    check = "Check MLOPS_TRACKING_URI (and MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD)."
+    if link.error_code == "ENDPOINT_NOT_FOUND":  # MLflow itself answers RESOURCE_DOES_NOT_EXIST
+        return Unavailable(f"{uri} does not answer as an MLflow tracking server (HTTP 404)", check)
+    if link.error_code == "UNAUTHENTICATED":
+        return Unavailable(f"the tracking server at {uri} did not accept our credentials (HTTP 401)", check)
+    if link.error_code == "PERMISSION_DENIED":
+        return Forbidden(f"the tracking server at {uri} refused: {shorten(masked(link.message))}")
     return None
 
 

@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure is reported
-        from ..services import unavailable
+        from ..services import service_error
 
-        known = unavailable(exc)
+        known = service_error(exc)
         if known is not None:
             _fail(known, options["debug"], cause=exc)
         _internal_error(exc, options["debug"], args)

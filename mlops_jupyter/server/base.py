@@ -14,7 +14,7 @@ from tornado import web
 
 from .. import config
 from ..errors import STATUS, BadInput, MlopsError, NotFound, shorten
-from ..services import masked, unavailable
+from ..services import masked, service_error
 
 
 def api(method):
@@ -34,7 +34,7 @@ def api(method):
             self.set_status(exc.http_status)
             result = _shown(exc)
         except Exception as exc:  # noqa: BLE001 - an unexpected failure is still JSON
-            known = unavailable(exc)
+            known = service_error(exc)
             if known is not None:
                 self.log.warning(
                     "mlops-jupyter: %s %s: %s", self.request.method, self.request.path, known.message

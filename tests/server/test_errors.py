@@ -60,27 +60,33 @@ def dropping_server():
 
 
 @pytest.fixture
-def failing_server():
-    """An HTTP server that answers every request 503, like a tracking server whose database is down."""
+def answering_server():
+    """Start a real HTTP server that answers every request with one status; yields its port."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    class Failing(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    servers = []
 
-        do_POST = do_GET
+    def start(status: int) -> int:
+        class Answer(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
-        def log_message(self, *args):
-            pass
+            do_POST = do_GET
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.server_address[1]
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 async def test_an_unknown_route_answers_a_json_404(api):
@@ -186,16 +192,24 @@ async def test_status_shows_the_tracking_uri_without_its_password(api, monkeypat
     assert status["tracking_uri"] == "https://mlops:***@mlflow.example:8443"
 
 
-async def test_a_tracking_server_answering_only_errors_is_503(api, monkeypatch, failing_server):
-    monkeypatch.setenv("MLOPS_TRACKING_URI", f"http://mlops:s3cret@127.0.0.1:{failing_server}")
+@pytest.mark.parametrize(
+    "status, says",
+    [
+        (503, "the tracking server at {uri} answers only with errors (too many 503 error responses)"),
+        (404, "{uri} does not answer as an MLflow tracking server (HTTP 404)"),
+        (401, "the tracking server at {uri} did not accept our credentials (HTTP 401)"),
+    ],
+)
+async def test_a_tracking_server_that_answers_but_cannot_be_used_is_named(
+    api, monkeypatch, answering_server, status, says
+):
+    port = answering_server(status)
+    monkeypatch.setenv("MLOPS_TRACKING_URI", f"http://mlops:s3cret@127.0.0.1:{port}")
 
-    status, answer = await api.call("GET", "runs", expect=None, check=False)
+    answered, answer = await api.call("GET", "runs", expect=None, check=False)
 
-    assert status == 503 and answer["code"] == "unavailable", answer
-    assert answer["error"] == (
-        f"the tracking server at http://mlops:***@127.0.0.1:{failing_server} answers only with errors"
-        " (too many 503 error responses)"
-    )
+    assert (answered, answer["code"]) == (503, "unavailable"), answer
+    assert answer["error"] == says.format(uri=f"http://mlops:***@127.0.0.1:{port}")
 
 
 async def test_a_failure_before_the_handler_runs_sends_no_traceback(api):
