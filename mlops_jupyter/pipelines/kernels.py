@@ -307,14 +307,14 @@ def installed_kernels() -> dict[str, dict]:
     return {name: found["spec"] for name, found in sorted(KernelSpecManager().get_all_specs().items())}
 
 
-def kernel_language(name: str, named_by: str = "-k/--kernel") -> str:
+def kernel_language(name: str, named_by: str | None = None) -> str:
     """The language of the installed kernel ``name``; BadInput listing the installed ones if none."""
     specs = installed_kernels()
     if name in specs:
         return specs[name].get("language") or "python"
     listed = ", ".join(f"{n} ({s.get('display_name', n)})" for n, s in specs.items()) or "none"
     raise BadInput(
-        f"no kernel named {name!r} is installed (named by {named_by})",
+        f"no kernel named {name!r} is installed" + (f" (named by {named_by})" if named_by else ""),
         f"Installed kernels: {listed}. Choose one with -k/--kernel NAME (kernel= in Python); "
         "`jupyter kernelspec list` shows them.",
     )

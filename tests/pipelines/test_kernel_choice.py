@@ -107,7 +107,7 @@ def test_an_unknown_kernel_is_refused_listing_the_installed_ones_and_writes_noth
     bare_notebook(project / "julia.ipynb", [LABEL], kernel="julia-1.9")
     (project / "pipeline.yaml").write_text("steps:\n  a: {notebook: plain.ipynb, kernel: nope}\n")
     cases = [
-        (["run", "plain.ipynb", "-k", "nope"], "no kernel named 'nope' is installed (named by -k/--kernel)"),
+        (["run", "plain.ipynb", "-k", "nope"], "no kernel named 'nope' is installed"),
         (["run", "plain.ipynb", "--sweep", "x=1,2", "-k", "nope"], "no kernel named 'nope'"),
         (["validate", "plain.ipynb", "-k", "nope"], "no kernel named 'nope'"),
         (
