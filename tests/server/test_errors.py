@@ -223,3 +223,13 @@ async def test_a_failure_before_the_handler_runs_sends_no_traceback(api):
         "detail": "An unexpected error; see the server log.",
         "code": "error",
     }
+
+
+async def test_a_tracking_server_refusing_the_action_is_403(api, monkeypatch, answering_server):
+    port = answering_server(403)
+    monkeypatch.setenv("MLOPS_TRACKING_URI", f"http://mlops:s3cret@127.0.0.1:{port}")
+
+    status, answer = await api.call("GET", "runs", expect=None, check=False)
+
+    assert (status, answer["code"]) == (403, "forbidden"), answer
+    assert answer["error"].startswith(f"the tracking server at http://mlops:***@127.0.0.1:{port} refused: ")
