@@ -10,6 +10,7 @@ project's files before and after each test.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sqlite3
 import sys
@@ -121,9 +122,18 @@ def snapshot(project: Path) -> dict:
 
 
 def journal_events(project: Path) -> int:
-    """Pending tracking events in the project's journal (a refused cell must add none)."""
+    """Tracking events in the project's journals (a refused cell must add none; headers do not count)."""
     folder = project / ".mlops" / "journal"
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+    files = (
+        [p for p in folder.rglob("*") if p.is_file() and p.suffix != ".applied"] if folder.exists() else []
+    )
+    events = 0
+    for line in (line for p in files for line in p.read_text(errors="replace").splitlines()):
+        try:
+            events += json.loads(line).get("op") not in (None, "journal")
+        except (ValueError, AttributeError):
+            pass  # a torn last line
+    return events
 
 
 def no_traceback(text: str) -> None:
