@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import math
 import re
 import traceback
 import uuid
@@ -124,7 +125,8 @@ class MlopsHandler(APIHandler):
         """The JSON body, validated by the pydantic ``model`` when one is given.
 
         Refused with 400: a body that is not UTF-8, not JSON, holds ``NaN``/``Infinity`` (not
-        JSON, though Python's parser takes them) or nests deeper than ``MAX_DEPTH``.
+        JSON, though Python's parser takes them) or numbers too large to hold, or nests deeper
+        than ``MAX_DEPTH``.
         """
         accepted = "Send a JSON object encoded as UTF-8."
         try:
@@ -134,7 +136,7 @@ class MlopsHandler(APIHandler):
                 f"the request body is not UTF-8 (byte {exc.start} cannot be decoded)", accepted
             ) from None
         try:
-            data = json.loads(text, parse_constant=_no_constant)
+            data = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded_int)
         except json.JSONDecodeError as exc:
             raise BadInput(f"the request body is not JSON: {exc}", accepted) from None
         except RecursionError:
@@ -188,10 +190,29 @@ def _with_mlflow(fn, *args, **kwargs):
 
 MAX_DEPTH = 64  # far beyond any request of ours, far below Python's recursion limit
 MAX_PROBLEMS = 10
+MAX_INT_DIGITS = 100  # far beyond any number of ours (Python itself fails past 4,300 digits)
 
 
 def _no_constant(name: str):
     raise BadInput(f"the request body holds {name}, which is not JSON", "Send finite numbers (or null).")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e999 parses to infinity
+        raise BadInput(
+            f"the request body holds {shorten(text, 40)}, too large a number", "Send finite numbers."
+        )
+    return number
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise BadInput(
+            f"the request body holds a {len(text)}-digit integer",
+            f"Send integers of at most {MAX_INT_DIGITS} digits.",
+        )
+    return int(text)
 
 
 def _too_deep_error() -> BadInput:

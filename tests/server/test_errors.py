@@ -121,6 +121,18 @@ async def test_nan_and_infinity_are_refused(api, constant):
     assert answer["error"] == f"the request body holds {constant}, which is not JSON"
 
 
+@pytest.mark.parametrize(
+    "number, says",
+    [
+        ("1e999", "the request body holds 1e999, too large a number"),
+        ("9" * 5000, "the request body holds a 5000-digit integer"),
+    ],
+)
+async def test_numbers_python_cannot_hold_are_refused(api, number, says):
+    answer = await api.post("jobs", f'{{"notebook": "nb.ipynb", "retries": {number}}}'.encode(), expect=400)
+    assert answer["error"] == says
+
+
 async def test_huge_input_is_never_echoed_back(api):
     huge_key, huge_value = "k" * 100_000, "v" * 100_000
     answer = await api.post("jobs", {"notebook": "nb.ipynb", huge_key: 1, "cron": [huge_value]}, expect=400)
