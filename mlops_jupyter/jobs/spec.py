@@ -17,7 +17,7 @@ ALERT_KINDS = ("webhook", "email")
 def job_name(name: str) -> str:
     if not isinstance(name, str) or not NAME.match(name):
         raise BadInput(
-            f"invalid job name {name!r}",
+            f"invalid job name {name!r:.80}",
             "Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. daily-scoring.",
         )
     return name
@@ -28,7 +28,9 @@ def duration(value, what: str = "--timeout") -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise BadInput(f"{what} must be a duration, got {value!r}", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m")
+        raise BadInput(
+            f"{what} must be a duration, got {value!r:.80}", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m"
+        )
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
@@ -39,11 +41,11 @@ def duration(value, what: str = "--timeout") -> float | None:
             parts = _DURATION.findall(text)
             if not parts or _DURATION.sub("", text).strip():
                 raise BadInput(
-                    f"{what} {value!r} is not a duration", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m"
+                    f"{what} {value!r:.80} is not a duration", "e.g. 90 (seconds), 90s, 30m, 2h, 1h30m"
                 ) from None
             seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if not (seconds > 0 and math.isfinite(seconds)):
-        raise BadInput(f"{what} must be a positive, finite duration, got {value!r}", "e.g. 30m")
+        raise BadInput(f"{what} must be a positive, finite duration, got {value!r:.80}", "e.g. 30m")
     return seconds
 
 
@@ -51,16 +53,16 @@ def count(value, what: str, maximum: int = 100) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadInput(f"{what} must be a whole number, got {value!r}", f"e.g. {what} 2") from None
+        raise BadInput(f"{what} must be a whole number, got {value!r:.80}", f"e.g. {what} 2") from None
     if not 0 <= number <= maximum or isinstance(value, bool):
-        raise BadInput(f"{what} must be between 0 and {maximum}, got {value!r}", f"e.g. {what} 2")
+        raise BadInput(f"{what} must be between 0 and {maximum}, got {value!r:.80}", f"e.g. {what} 2")
     return number
 
 
 def missed_policy(value: str) -> str:
     if value not in MISSED:
         raise BadInput(
-            f"unknown missed-run policy {value!r}",
+            f"unknown missed-run policy {value!r:.80}",
             "Use catch-up (run once for the firings missed while no scheduler ran) or skip.",
         )
     return value
@@ -77,7 +79,7 @@ def alert(value) -> dict:
             kind, target = None, None
     accepted = "Write webhook=https://hooks.example/ml or email=ops@example.com."
     if kind not in ALERT_KINDS or not target:
-        raise BadInput(f"cannot read the alert {value!r}", accepted)
+        raise BadInput(f"cannot read the alert {value!r:.80}", accepted)
     if kind == "webhook" and not re.match(r"^https?://[^/\s]+", target):
         raise BadInput(f"the webhook {target!r} is not an http(s) URL", accepted)
     if kind == "email" and not re.match(r"^[^@\s,]+@[^@\s,]+$", target):

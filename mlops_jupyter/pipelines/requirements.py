@@ -49,16 +49,18 @@ def parse(text: str) -> Requirement:
     match = _PATTERN.match(text or "")
     if not match:
         raise BadInput(
-            f"cannot read the requirement {text!r}",
+            f"cannot read the requirement {text!r:.80}",
             'Write METRIC OP NUMBER with OP one of >=, >, <=, <, ==, != (e.g. "auc>=0.9").',
         )
     metric, op, number = match.groups()
     try:
         threshold = float(number)
     except ValueError:
-        raise BadInput(f"cannot read the threshold in {text!r}", "The threshold must be a number.") from None
+        raise BadInput(
+            f"cannot read the threshold in {text!r:.80}", "The threshold must be a number."
+        ) from None
     if not math.isfinite(threshold):  # nothing compares with nan; inf would pass or fail forever
-        raise BadInput(f"the threshold in {text!r} is not a finite number", 'e.g. "auc>=0.9".')
+        raise BadInput(f"the threshold in {text!r:.80} is not a finite number", 'e.g. "auc>=0.9".')
     return Requirement(metric, op, threshold)
 
 

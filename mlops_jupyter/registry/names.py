@@ -73,14 +73,14 @@ def version(value) -> str:
     """A model version number as MLflow spells it: a positive integer, as text."""
     text = str(value).strip() if value is not None else ""
     if not text.isdigit() or int(text) < 1:
-        raise BadInput(f"invalid model version {value!r}", "A version is a positive integer, e.g. 7.")
+        raise BadInput(f"invalid model version {value!r:.80}", "A version is a positive integer, e.g. 7.")
     return str(int(text))
 
 
 def run_id(value) -> str:
     if not isinstance(value, str) or not _RUN_ID.match(value):
         raise BadInput(
-            f"invalid run id {value!r}",
+            f"invalid run id {value!r:.80}",
             "A run id is the 32 hex characters MLflow shows, e.g. from `mlops runs`.",
         )
     return value
@@ -89,6 +89,6 @@ def run_id(value) -> str:
 def user_name(value) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 255 or _CONTROL.search(value):
         raise BadInput(
-            f"invalid user name {value!r}", "A user name is 1 to 255 characters, no control characters."
+            f"invalid user name {value!r:.80}", "A user name is 1 to 255 characters, no control characters."
         )
     return value

@@ -47,18 +47,18 @@ def parse(text: str) -> Rule:
     """A rule from its text; a clear error for anything else."""
     m = _RULE.match(text or "")
     if not m:
-        raise BadInput(f"invalid rule {text!r}", ACCEPTED)
+        raise BadInput(f"invalid rule {text!r:.80}", ACCEPTED)
     metric, op, rhs = m["metric"], m["op"], m["rhs"]
     if _NUMBER.match(rhs):
         number = float(rhs)
         if not math.isfinite(number):
-            raise BadInput(f"invalid rule {text!r}: the threshold must be a finite number", ACCEPTED)
+            raise BadInput(f"invalid rule {text!r:.80}: the threshold must be a finite number", ACCEPTED)
         return Rule(metric, op, number=number)
     if rhs.lower().lstrip("+-") in _NOT_FINITE:
-        raise BadInput(f"invalid rule {text!r}: the threshold must be a finite number", ACCEPTED)
+        raise BadInput(f"invalid rule {text!r:.80}: the threshold must be a finite number", ACCEPTED)
     a = _ALIAS_RHS.match(rhs)
     if not a:
-        raise BadInput(f"invalid rule {text!r}: {rhs!r} is neither a number nor an alias", ACCEPTED)
+        raise BadInput(f"invalid rule {text!r:.80}: {rhs!r:.80} is neither a number nor an alias", ACCEPTED)
     names.alias(a["alias"])
     margin = float(a["margin"]) * (-1 if a["sign"] == "-" else 1) if a["margin"] else 0.0
     return Rule(metric, op, alias=a["alias"], margin=margin)
