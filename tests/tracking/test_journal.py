@@ -102,6 +102,7 @@ def test_sigkill_right_after_tracked_cells_loses_no_run_and_the_cli_replays_them
     killed_at = int(time.time() * 1000)
     os.kill(pid, signal.SIGKILL)
     until(lambda: not k.km.is_alive(), what="the kernel to die")
+    assert journals(mlops_home)  # left by the dead kernel
 
     # A later mlops process replays what the dead kernel left.
     subprocess.run(
@@ -243,6 +244,36 @@ def test_two_replayers_at_once_write_each_orphaned_run_once(mlops_home, client):
     assert sorted(r.info.run_name for r in runs) == sorted([f"o{i}" for i in range(15)] * 2)
     assert {r.info.status for r in runs} == {"FINISHED"}
     assert journals(mlops_home) == []
+
+
+HALF_WRITTEN = """
+import os, signal, time
+from mlops_jupyter import config
+from mlops_jupyter.tracking import journal
+from mlops_jupyter.tracking.writer import RunWriter
+j = journal.WriteAheadJournal(config.state_dir() / journal.DIRECTORY, config.tracking_uri())
+t = int(time.time() * 1000)
+start = {"op": "start", "run": "half", "parent": None, "experiment": "half", "name": "h",
+         "time": t, "tags": {}, "notebook": None, "cwd": os.getcwd()}
+j.append(start)
+j.append({"op": "metrics", "run": "half", "metrics": [["m", 1, None, t]]})
+j.append({"op": "end", "run": "half", "status": "FINISHED", "time": t + 5, "error": None})
+RunWriter().apply([start])  # the writer created the run; the process dies before marking it
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_run_created_but_not_marked_before_the_process_died_is_not_duplicated(mlops_home, client):
+    subprocess.run([sys.executable, "-c", HALF_WRITTEN], cwd=mlops_home.parent, env=kernel_env(mlops_home))
+    (before,) = user_runs(client, "half")
+    assert before.info.status == "RUNNING"
+
+    from mlops_jupyter.tracking.replay import replay_orphans
+
+    assert replay_orphans() == 1
+    (after,) = user_runs(client, "half")
+    assert after.info.run_id == before.info.run_id
+    assert after.info.status == "FINISHED" and after.data.metrics == {"m": 1.0}
 
 
 def test_replay_with_nothing_to_do_is_a_listing(mlops_home):
