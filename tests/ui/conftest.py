@@ -283,6 +283,12 @@ def open_sidebar(page, lab_server):
 
     def open_():
         page.goto(lab_server.lab_url)
+        # JupyterLab ends its start-up by opening a Launcher in the empty workspace and
+        # focusing it, a second or so after the sidebar shows: until then, whatever a test
+        # focuses in the sidebar can lose the focus to it.
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-active", has_text="Launcher").wait_for(
+            state="visible"
+        )
         tab = page.locator('.jp-SideBar.jp-mod-left [data-id="mlops-sidebar"]')
         tab.wait_for(state="visible")
         sidebar = page.locator("#mlops-sidebar")
