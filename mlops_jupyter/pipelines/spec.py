@@ -13,6 +13,7 @@ steps:
     inputs: {data_path: prepare.data_path}  # parameter <- an upstream step's output path
     parameters: {max_depth: 4}
     require: ["auc>=0.9"]                   # metric thresholds, checks on the run
+    kernel: python3                         # optional (default: the notebook's, else python3)
   report:
     notebook: report.ipynb
     depends_on: [train]                     # order without data
