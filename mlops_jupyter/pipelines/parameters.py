@@ -54,8 +54,22 @@ def read_source(path: str | os.PathLike) -> str:
     path = Path(path)
     if path.is_dir():
         raise NotFound(f"notebook not found: {path} is a directory", "Give the path of an .ipynb file.")
-    read_notebook_json(path)  # raises NotFound / BadInput with a clear message
+    _check_runnable(read_notebook_json(path), path)  # NotFound / BadInput with a clear message
     return path.read_text(encoding="utf-8")
+
+
+CELL_TYPES = ("code", "markdown", "raw")
+
+
+def _check_runnable(nb: dict, path: Path) -> None:
+    """Refuse what papermill would fail on only after a run was made: another nbformat, odd cells."""
+    accepted = "Save it again from Jupyter (nbformat 4, code, markdown and raw cells)."
+    if nb.get("nbformat") != 4:
+        raise BadInput(f"{path} is nbformat {shorten(nb.get('nbformat'))}, not 4", accepted)
+    for index, cell in enumerate(nb["cells"]):
+        kind = cell.get("cell_type") if isinstance(cell, dict) else None
+        if kind not in CELL_TYPES:
+            raise BadInput(f"{path}: cell {index} has cell type {shorten(kind)}", accepted)
 
 
 def has_parameters_cell(nb: dict) -> bool:

@@ -342,7 +342,7 @@ def load_points(path: str | Path) -> list[dict[str, Any]]:
         )
     try:
         data = params_mod.load_yaml(path.read_text(encoding="utf-8"), str(path))
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not valid YAML: {exc}", "Give a YAML list of mappings.") from None
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
         raise BadInput(
