@@ -54,6 +54,8 @@ def load_mlflow():
                 quiet_mlflow()
                 import mlflow
 
+                quiet_mlflow()  # MLflow's import configures its loggers anew
+                _keep_logging_through_upgrades(mlflow)
                 _mlflow = mlflow
     return _mlflow
 
@@ -72,8 +74,7 @@ def client(uri: str | None = None):
         if found is None:
             if uri.startswith("sqlite:///"):
                 ensure_sqlite_store(Path(uri[len("sqlite:///") :]))
-            with _logging_kept():
-                found = _clients[uri] = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+            found = _clients[uri] = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
         # MLflow resolves some things through its own process-wide default, not the client's URI
         # (a `models:/m-...` source when registering); left unset it means ./mlflow.db in the cwd.
         mlflow.set_tracking_uri(uri)
@@ -121,8 +122,7 @@ def _template() -> Path:
         db = Path(work) / "template.db"
         from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-        with _logging_kept():
-            store = SqlAlchemyStore(f"sqlite:///{db}", os.path.join(work, "artifacts"))
+        store = SqlAlchemyStore(f"sqlite:///{db}", os.path.join(work, "artifacts"))
         store.engine.dispose()
         with closing(sqlite3.connect(db)) as conn:
             # WAL lets readers (the UI, `%mlops runs`) work while a kernel writes.
@@ -134,11 +134,29 @@ def _template() -> Path:
     return template
 
 
+def _keep_logging_through_upgrades(mlflow) -> None:
+    """MLflow 3.4 runs its Alembic upgrade whenever it opens a SQL store, and its migration
+    environment applies alembic.ini's logging config (INFO lines on stderr, a handler on the
+    root logger): around those upgrades, keep the process's own logging."""
+    env = Path(mlflow.__file__).parent / "store" / "db_migrations" / "env.py"
+    try:
+        if "fileConfig(" not in env.read_text():
+            return
+    except OSError:
+        return
+    from mlflow.store.db import utils
+
+    upgrade = utils._upgrade_db
+
+    def upgrade_keeping_logging(engine):
+        with _logging_kept():
+            return upgrade(engine)
+
+    utils._upgrade_db = upgrade_keeping_logging
+
+
 @contextmanager
 def _logging_kept():
-    """MLflow 3.4 runs its Alembic upgrade whenever it opens a SQL store, and applies its
-    alembic.ini logging config as it does (INFO lines on stderr, a handler on the root
-    logger): keep the process's own."""
     root = logging.getLogger()
     handlers, level, disabled = root.handlers[:], root.level, logging.root.manager.disable
     logging.disable(logging.INFO)
