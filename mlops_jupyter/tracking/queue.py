@@ -125,14 +125,17 @@ class LogQueue:
         return self._put - self._done + len(self._left)
 
     def _loop(self) -> None:
-        replay.replay_orphans(self._uri)
+        replay.replay_orphans(self._uri)  # never raises
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._events)
                 self._settle()
                 batch = list(self._events)
                 self._events.clear()
-            self._apply(batch)
+            try:
+                self._apply(batch)
+            except Exception:  # the writer must outlive any bug, or every flush() would hang
+                traceback.print_exc()
             with self._cond:
                 self._done += len(batch)
                 self._cond.notify_all()

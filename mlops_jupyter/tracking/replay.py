@@ -89,7 +89,10 @@ def _log_warnings(writer, local_id: str) -> None:
     """Warnings MLflow raised while writing the run (signature inference, ...) go to the run."""
     captured = machinery_warnings.take()
     if captured and local_id in writer.run_ids:
-        writer.client.log_text(writer.run_ids[local_id], captured, "warnings/tracking.txt")
+        try:
+            writer.client.log_text(writer.run_ids[local_id], captured, "warnings/tracking.txt")
+        except Exception:  # noqa: BLE001 - the run is written; its warnings are in the log file
+            log.info("could not store warnings of run %s", local_id, exc_info=True)
 
 
 def _stretches(items: list[Item]) -> list[tuple[int, list[Item]]]:
@@ -111,7 +114,7 @@ def orphans() -> list[Path]:
     directory = config.state_dir(create=False) / journal.DIRECTORY
     try:
         return [directory / name for name in os.listdir(directory) if name.endswith(".jsonl")]
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:  # none yet, or an unreadable state directory: nothing we can replay
         return []
 
 
