@@ -242,6 +242,29 @@ def _pool_for_worker():
 # -- choosing ----------------------------------------------------------------------------------
 
 
+def choose_executor(name: str | None, address: str | None, kernels: str = "auto") -> tuple[str, str | None]:
+    """The executor's name and address as :func:`make_executor` reads them, checked before
+    anything starts or is written (a bad address must not cost a run or a lingering client)."""
+    address = address or config.dask_address()
+    name = (name or ("dask" if address else "local")).lower()
+    if name not in EXECUTORS:
+        raise BadInput(f"unknown executor {name[:80]!r}", f"Use one of: {', '.join(EXECUTORS)}.")
+    if name == "dask":
+        if not address:
+            raise BadInput(
+                "the dask executor needs a scheduler address",
+                "Pass --address tcp://host:8786 or set MLOPS_DASK_ADDRESS.",
+            )
+        if not _DASK_ADDRESS.match(address):
+            raise BadInput(
+                f"{address[:80]!r} is not a Dask scheduler address",
+                "Accepted: [tcp|tls|ws|wss|ucx://]HOST:PORT, e.g. tcp://127.0.0.1:8786.",
+            )
+    elif kernels not in ("auto", "spawn", "fork"):
+        raise BadInput(f"unknown kernel start mode {kernels!r:.80}", "Use auto, spawn or fork.")
+    return name, address
+
+
 def make_executor(
     name: str | None = None,
     *,
@@ -260,24 +283,9 @@ def make_executor(
     from ..tracking.replay import replay_in_background
 
     replay_in_background()  # runs that stopped processes left in their journals
-    address = address or config.dask_address()
-    name = (name or ("dask" if address else "local")).lower()
-    if name not in EXECUTORS:
-        raise BadInput(f"unknown executor {name!r}", f"Use one of: {', '.join(EXECUTORS)}.")
+    name, address = choose_executor(name, address, kernels)
     if name == "dask":
-        if not address:
-            raise BadInput(
-                "the dask executor needs a scheduler address",
-                "Pass --address tcp://host:8786 or set MLOPS_DASK_ADDRESS.",
-            )
-        if not _DASK_ADDRESS.match(address):  # refused before a client starts and lingers
-            raise BadInput(
-                f"{address[:80]!r} is not a Dask scheduler address",
-                "Accepted: [tcp|tls|ws|wss|ucx://]HOST:PORT, e.g. tcp://127.0.0.1:8786.",
-            )
         return DaskExecutor(address, workers)
-    if kernels not in ("auto", "spawn", "fork"):
-        raise BadInput(f"unknown kernel start mode {kernels!r}", "Use auto, spawn or fork.")
     if kernels == "auto":
         # A zygote costs one kernel start of its own: worth it from a few runs on.
         kernels = (

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 from .. import config
 from ..errors import BadInput
 from . import parameters as params_mod
-from .executors import Executor, make_executor
+from .executors import Executor, choose_executor, make_executor
 from .notebooks import Notebook, output_dir
 from .step import Step, StepResult
 
@@ -75,6 +75,7 @@ def run(
     nb = Notebook.load(target, kernel)
     typed = nb.typed(merged_parameters(param_file, parameters))
     check_timeout(cell_timeout)
+    choose_executor(executor, address, kernels)  # refused before the store is reached
     factory = _factory(experiment)  # reaches the tracking store: a dead one fails before kernels start
     with make_executor(
         executor, workers=1, address=address, kernels=kernels, kernel_name=nb.kernel_name, expected_steps=1

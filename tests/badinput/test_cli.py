@@ -188,3 +188,36 @@ def test_a_role_file_that_cannot_be_read_does_not_make_everyone_admin(world, cap
 
     assert exit_code == 2
     assert "everyone is admin" not in output
+
+
+# The command as a shell runs it: exit codes, stderr and the time to exit are the point here.
+PROCESS_CASES = [
+    ("dask-address-garbage", ["run", "nb.ipynb", "--executor", "dask", "--address", "nonsense"], {}, 2),
+    ("home-is-a-file", ["status"], {"MLOPS_HOME": "/etc/passwd"}, 2),
+    ("scheduler-poll-zero", ["scheduler", "--poll", "0"], {}, 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "code"), [c[1:] for c in PROCESS_CASES], ids=[c[0] for c in PROCESS_CASES]
+)
+def test_the_command_exits_at_once_with_its_code_and_no_traceback(argv, env, code, world):
+    import subprocess
+    import sys
+
+    from .conftest import env_without_mlops
+
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "mlops_jupyter.cli", *argv],
+        cwd=world,
+        env={**env_without_mlops(), "MLOPS_HOME": str(world / ".mlops"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith("error:") or "Error:" in done.stderr, done.stderr
+    no_traceback(done.stdout + done.stderr)
+    assert time.monotonic() - started < 9, "the command lingered after refusing"
