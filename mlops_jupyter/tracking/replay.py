@@ -82,6 +82,9 @@ def apply_in_order(
             {k: v for k, v in started.items() if v},
             [e["run"] for e in events if e["op"] == "end"],
         )
+        for event in events:  # a logged model's pickle is not needed once its stretch is marked
+            if "pickle" in event:
+                Path(event["pickle"]).unlink(missing_ok=True)
     return [], None
 
 
