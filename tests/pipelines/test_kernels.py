@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 from mlops_jupyter.pipelines.kernels import ForkProvisioner, KernelPool
 
@@ -9,8 +10,14 @@ from mlops_jupyter.pipelines.kernels import ForkProvisioner, KernelPool
 def _run(km, code: str) -> str:
     from jupyter_client import BlockingKernelClient
 
+    info = km.get_connection_info()
+    # A pooled kernel may still be starting: a client without a manager takes heartbeats
+    # missed before the kernel listens for a death, so wait for its heartbeat socket first.
+    deadline = time.monotonic() + 60
+    while not os.path.exists(f"{info['ip']}-{info['hb_port']}") and time.monotonic() < deadline:
+        time.sleep(0.05)
     kc = BlockingKernelClient()
-    kc.load_connection_info(km.get_connection_info())
+    kc.load_connection_info(info)
     kc.start_channels()
     try:
         kc.wait_for_ready(60)
