@@ -8,50 +8,16 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-/** MLflow run statuses. */
-export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+import { components } from './schema';
 
-export interface ServerStatus {
-  version: string;
-  user: string;
-  tracking_uri: string;
-  state_dir: string;
-}
+/** The response and request bodies, generated from `mlops_jupyter/server/openapi.yaml`. */
+type Schemas = components['schemas'];
 
-export interface Experiment {
-  experiment_id: string;
-  name: string;
-  artifact_location: string;
-  last_update_time: number | null;
-}
-
-export interface RunSummary {
-  run_id: string;
-  name: string | null;
-  experiment_id: string;
-  status: RunStatus;
-  /** Milliseconds since the epoch. */
-  start_time: number | null;
-  end_time: number | null;
-  duration_s: number | null;
-  user: string | null;
-  /** What made the run: a tracked cell, a pipeline step, a job, ... */
-  kind: string | null;
-  notebook_path: string | null;
-  /** Short (12 hex chars) notebook version. */
-  notebook_version: string | null;
-  git_commit: string | null;
-  parent_run_id: string | null;
-  params: Record<string, string>;
-  metrics: Record<string, number>;
-  checks: Record<string, 'passed' | 'failed'>;
-  error: string | null;
-}
-
-export interface RunsPage {
-  runs: RunSummary[];
-  next_page_token: string | null;
-}
+export type ServerStatus = Schemas['ServerStatus'];
+export type Experiment = Schemas['Experiment'];
+export type RunSummary = Schemas['RunSummary'];
+export type RunStatus = RunSummary['status'];
+export type RunsPage = Schemas['RunsPage'];
 
 export interface RunsQuery {
   /** Experiment name or id; all experiments when empty. */
@@ -64,214 +30,26 @@ export interface RunsQuery {
 
 // -- registry ----------------------------------------------------------------------------
 
-export interface ModelSummary {
-  name: string;
-  description: string | null;
-  /** Alias → version number. */
-  aliases: Record<string, string>;
-  latest_version: string | null;
-  created: number | null;
-  updated: number | null;
-  tags: Record<string, string>;
-  /** Alias → its holder's run metrics (asked for with `with_metrics`). */
-  alias_metrics?: Record<string, Record<string, number>>;
-}
-
-export interface ModelsPage {
-  models: ModelSummary[];
-  next_page_token: string | null;
-}
-
-export interface VersionInfo {
-  model: string;
-  version: string;
-  run_id: string | null;
-  status: string;
-  source: string | null;
-  description: string | null;
-  created: number | null;
-  registered_by: string | null;
-  aliases: string[];
-  notebook_path: string | null;
-  /** Full sha256. */
-  notebook_version: string | null;
-  git_commit: string | null;
-  /** Whether its notebook version passed validation; null when not made from a notebook. */
-  validated: boolean | null;
-  params: Record<string, string>;
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
-}
-
-export interface ModelDetail extends ModelSummary {
-  versions: VersionInfo[];
-  next_page_token: string | null;
-  /** Alias → its metric rules, e.g. `auc>=champion`. */
-  rules: Record<string, string[]>;
-}
-
-/** One check of the promotion gate: `validated` or a metric rule. */
-export interface GateCheck {
-  name: string;
-  passed: boolean;
-  detail: string;
-}
-
-export interface Promotion {
-  action: 'promote' | 'rollback';
-  model: string;
-  alias: string;
-  version: string;
-  previous: string | null;
-  forced: boolean;
-  checks: GateCheck[];
-  rules_added: string[];
-  audit_seq: number;
-}
-
-export interface PromoteRequest {
-  version: string;
-  alias: string;
-  reason?: string | null;
-  force?: boolean;
-  /** The holder the user saw (null: none); the server answers 409 if the alias moved since. */
-  expected_version?: string | null;
-}
-
-export type AuditAction =
-  | 'register'
-  | 'validate'
-  | 'promote'
-  | 'rollback'
-  | 'rules'
-  | 'schedule'
-  | 'update'
-  | 'pause'
-  | 'resume'
-  | 'delete'
-  | 'role';
-
-export interface AuditEntry {
-  seq: number;
-  /** UTC, ISO 8601 with a trailing Z. */
-  time: string;
-  actor: string;
-  role: string;
-  action: AuditAction;
-  /** `model:<name>`, `model:<name>@<alias>`, `job:<name>`, ... */
-  target: string;
-  before: Record<string, any> | null;
-  after: Record<string, any> | null;
-  reason: string | null;
-  hash: string;
-  prev_hash: string;
-}
-
-export interface AuditPage {
-  /** Oldest first. */
-  entries: AuditEntry[];
-  next_before: number | null;
-}
-
-export type Role = 'viewer' | 'developer' | 'approver' | 'admin';
-
-export interface Roles {
-  user: string;
-  role: Role;
-  roles: Role[];
-  /** False while mlops.toml has no [roles] table (everyone is admin). */
-  configured: boolean;
-  default: Role;
-  users: Record<string, Role>;
-}
+export type ModelSummary = Schemas['ModelSummary'];
+export type ModelsPage = Schemas['ModelsPage'];
+export type VersionInfo = Schemas['VersionInfo'];
+export type ModelDetail = Schemas['ModelDetail'];
+export type GateCheck = Schemas['GateCheck'];
+export type Promotion = Schemas['Promotion'];
+export type PromoteRequest = Schemas['PromoteRequest'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type AuditPage = Schemas['AuditPage'];
+export type Role = Schemas['Role'];
+export type Roles = Schemas['Roles'];
 
 // -- jobs --------------------------------------------------------------------------------
 
-export type FiringStatus =
-  | 'queued'
-  | 'waiting'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'timeout'
-  | 'checks_failed'
-  | 'skipped';
-
-export interface Job {
-  name: string;
-  /** The notebook's path in the project. */
-  notebook: string;
-  /** The pinned, validated version (sha256). */
-  notebook_version: string;
-  validation_id?: number | null;
-  /** null for a job that runs only on demand. */
-  cron: string | null;
-  timezone: string;
-  parameters: Record<string, unknown>;
-  retries: number;
-  retry_delay: number;
-  timeout: number | null;
-  missed: 'catch-up' | 'skip';
-  experiment: string;
-  alerts: { kind: 'webhook' | 'email'; to: string }[];
-  retrain_job?: string | null;
-  register_model?: string | null;
-  paused: boolean;
-  /** UTC, ISO 8601; null while paused or without a schedule. */
-  next_fire_time: string | null;
-  /** The same instant in the job's time zone, ISO 8601 with its offset. */
-  next_fire_local: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at?: string;
-  last_status: FiringStatus | null;
-  last_run_at?: string | null;
-  /** Over the last finished firings, 0 to 1; null before the first. */
-  success_rate: number | null;
-  finished: number;
-  running: number;
-}
-
-export interface JobScheduler {
-  id: string;
-  host: string;
-  pid: number;
-  workers: number;
-  started_at: string;
-  heartbeat_age_s: number;
-}
-
-export interface JobList {
-  jobs: Job[];
-  /** Schedulers that beat recently: none means nothing fires. */
-  schedulers: JobScheduler[];
-}
-
-/** One attempt of one firing of a job. */
-export interface Firing {
-  id: number;
-  job: string;
-  scheduled_time: string;
-  attempt: number;
-  trigger: 'schedule' | 'catch-up' | 'manual' | 'triggered';
-  status: FiringStatus;
-  triggered_by?: string | null;
-  started_at?: string | null;
-  kernel_started_at?: string | null;
-  ended_at?: string | null;
-  delay_s?: number | null;
-  duration_s?: number | null;
-  run_id?: string | null;
-  output_path?: string | null;
-  error?: string | null;
-  note?: string | null;
-}
-
-export interface JobHistory {
-  job: string;
-  /** Newest first. */
-  firings: Firing[];
-}
+export type FiringStatus = Schemas['FiringStatus'];
+export type Job = Schemas['Job'];
+export type JobScheduler = Schemas['JobScheduler'];
+export type JobList = Schemas['JobList'];
+export type Firing = Schemas['Firing'];
+export type JobHistory = Schemas['JobHistory'];
 
 /** A request the server refused or could not answer (`status` 0: no answer at all). */
 export class ApiError extends Error {
@@ -451,27 +229,48 @@ export class MlopsApi {
     }
 
     const text = await response.text();
-    if (response.ok && as === 'text') {
+    if (!response.ok) {
+      throw responseError(response.status, response.statusText, text);
+    }
+    if (as === 'text') {
       return text as unknown as T;
     }
-    let parsed: any = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // Not JSON (a proxy's error page, for instance): fall back to the HTTP status.
-    }
-    if (!response.ok) {
-      // Our handlers answer {error, detail, code}; jupyter_server's own errors {message, reason}.
-      throw new ApiError(
-        parsed?.error ?? parsed?.message ?? `${response.status} ${response.statusText}`,
-        parsed?.detail ?? parsed?.reason ?? null,
-        parsed?.code ?? 'error',
-        response.status,
-        Array.isArray(parsed?.checks) ? (parsed.checks as GateCheck[]) : []
-      );
-    }
-    return parsed as T;
+    return (text ? JSON.parse(text) : null) as T;
   }
+}
+
+/**
+ * The `ApiError` of a refused request, in the server's own words: our handlers answer
+ * `{error, detail, code}` (and `checks` for a gate refusal), jupyter_server's own errors
+ * `{message, reason}`, and a body that is not JSON (a proxy's error page) leaves the status.
+ */
+export function responseError(status: number, statusText: string, text: string): ApiError {
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : null;
+    if (parsed && typeof parsed === 'object') {
+      body = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // not JSON: fall back to the HTTP status
+  }
+  const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+  return new ApiError(
+    str(body.error) ?? str(body.message) ?? `${status} ${statusText}`.trim(),
+    str(body.detail) ?? str(body.reason),
+    str(body.code) ?? 'error',
+    status,
+    Array.isArray(body.checks) ? (body.checks as GateCheck[]) : []
+  );
+}
+
+/** Whatever a request threw, as an `ApiError` the views can show. */
+export function asApiError(reason: unknown, what = 'Something went wrong.'): ApiError {
+  if (reason instanceof ApiError) {
+    return reason;
+  }
+  const message = reason instanceof Error ? reason.message : String(reason);
+  return new ApiError(what, message, 'error', 500);
 }
 
 type Query = Record<string, string | number | null | undefined>;

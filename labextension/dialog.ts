@@ -6,9 +6,9 @@
 import { Dialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError } from './api';
+import { ApiError, asApiError } from './api';
 import { Child, h } from './dom';
-import { asApiError, errorBox, showError } from './parts';
+import { errorBox, showError } from './elements';
 
 /** The form inside a dialog: its fields, and a box for the server's refusal. */
 export abstract class FormBody<T> extends Widget {

@@ -6,7 +6,7 @@
 import { Firing, FiringStatus, Job } from './api';
 import { h } from './dom';
 import { absoluteTime, formatDuration, formatPercent, isoMs, wallClock } from './format';
-import { futureTime, keyValues, linkButton, pastTime, rowButton, section } from './parts';
+import { futureTime, KeyValueRow, keyValues, linkButton, pastTime, rowButton, section } from './elements';
 import { isAbsolute } from './run';
 
 const STATUS_LABELS: Record<FiringStatus, string> = {
@@ -95,7 +95,7 @@ export interface JobDetailOptions {
 
 export function jobDetailBody(job: Job, firings: Firing[] | null, options: JobDetailOptions): HTMLElement {
   const params = Object.entries(job.parameters).sort(([a], [b]) => a.localeCompare(b));
-  const overview: [string, Node | string | null][] = [
+  const overview: KeyValueRow[] = [
     ['Schedule', job.cron ? h('code', {}, job.cron) : 'on demand only'],
     ['Time zone', job.cron ? job.timezone : null],
     ['Next run', job.paused ? 'paused' : nextFireLong(job)],

@@ -6,13 +6,12 @@
 import { Notification } from '@jupyterlab/apputils';
 import { deleteIcon, pauseIcon, refreshIcon, runIcon } from '@jupyterlab/ui-components';
 
-import { ApiError, Firing, Job, JobScheduler, MlopsApi } from './api';
+import { ApiError, asApiError, Firing, Job, JobScheduler, MlopsApi } from './api';
 import { h, morphChildren, replaceChildren } from './dom';
 import { ReasonBody, showFormDialog } from './dialog';
 import { jobDetailBody, jobRow, PENDING } from './job';
 import {
   actionButton,
-  asApiError,
   backButton,
   errorBox,
   iconButton,
@@ -21,7 +20,7 @@ import {
   onRowOpen,
   refreshLiveTimes,
   showError
-} from './parts';
+} from './elements';
 import { PolledView } from './view';
 
 export interface JobsViewOptions {

@@ -9,7 +9,7 @@ import { launchIcon } from '@jupyterlab/ui-components';
 import { AuditEntry, ModelDetail, ModelSummary, VersionInfo } from './api';
 import { h } from './dom';
 import { absoluteTime, formatMetric, isoMs } from './format';
-import { actionButton, keyValues, linkButton, pastTime, rowButton, section } from './parts';
+import { actionButton, KeyValueRow, keyValues, linkButton, pastTime, rowButton, section } from './elements';
 import { isAbsolute, ROW_METRICS } from './run';
 
 /** The alias whose holder speaks for a model in the list: champion first. */
@@ -161,7 +161,7 @@ export function modelDetailBody(
 function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLElement {
   const notebook = version.notebook_path;
   const params = Object.entries(version.params).sort(([a], [b]) => a.localeCompare(b));
-  const rows: [string, Node | string | null][] = [
+  const rows: KeyValueRow[] = [
     [
       'Run',
       version.run_id &&

@@ -6,13 +6,12 @@
 import { Notification } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
-import { ApiError, AuditEntry, MlopsApi, ModelDetail, ModelSummary, Roles } from './api';
+import { ApiError, asApiError, AuditEntry, MlopsApi, ModelDetail, ModelSummary, Roles } from './api';
 import { h, morphChildren, replaceChildren } from './dom';
 import { ReasonBody, showFormDialog } from './dialog';
 import { modelDetailBody, modelRow } from './model';
 import {
   actionButton,
-  asApiError,
   backButton,
   errorBox,
   iconButton,
@@ -21,7 +20,7 @@ import {
   onRowOpen,
   refreshLiveTimes,
   showError
-} from './parts';
+} from './elements';
 import { PromoteBody } from './promote';
 import { PolledView } from './view';
 

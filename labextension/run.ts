@@ -8,7 +8,7 @@ import { caretLeftIcon, copyIcon } from '@jupyterlab/ui-components';
 
 import { RunSummary } from './api';
 import { h } from './dom';
-import { keyValues, section } from './parts';
+import { KeyValueRow, keyValues, section } from './elements';
 import {
   absoluteTime,
   formatDuration,
@@ -158,7 +158,7 @@ export function runDetail(run: RunSummary, options: DetailOptions): HTMLElement 
   const name = run.name || run.run_id;
   const notebook = run.notebook_path;
   const canOpen = notebook && options.onOpenNotebook && !isAbsolute(notebook);
-  const overview: [string, Node | string | null][] = [
+  const overview: KeyValueRow[] = [
     ['Experiment', options.experimentName],
     [
       'Started',

@@ -6,21 +6,16 @@
 import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { caretDownEmptyIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
-import { Poll } from '@lumino/polling';
-import { Widget } from '@lumino/widgets';
 
-import { ApiError, Experiment, MlopsApi, RunSummary } from './api';
+import { ApiError, asApiError, Experiment, MlopsApi, RunSummary } from './api';
 import { h, replaceChildren } from './dom';
+import { iconButton } from './elements';
 import { keyMetrics, refreshTimes, runDetail, runRow } from './run';
-import { startPollIfVisible, wakePoll } from './view';
+import { PolledView } from './view';
 
 /** Runs per page, and the most the API returns in one answer. */
 const PAGE_SIZE = 50;
 const MAX_RESULTS = 1000;
-
-/** Auto-refresh while the view is visible; backs off to 5 min while the server is unreachable. */
-const REFRESH_INTERVAL_MS = 10_000;
-const REFRESH_MAX_MS = 5 * 60_000;
 
 export interface RunsViewOptions {
   api: MlopsApi;
@@ -28,9 +23,9 @@ export interface RunsViewOptions {
   openNotebook?: (path: string) => void;
 }
 
-export class RunsView extends Widget {
+export class RunsView extends PolledView {
   constructor(options: RunsViewOptions) {
-    super();
+    super('mlops-jupyter:runs');
     this._api = options.api;
     this._openNotebook = options.openNotebook;
     this.id = 'mlops-runs';
@@ -44,16 +39,6 @@ export class RunsView extends Widget {
       title: 'Experiment',
       onchange: () => this._setQuery({ experimentId: this._experimentSelect.value })
     });
-    this._refreshButton = h(
-      'button',
-      {
-        class: 'mlops-IconButton mlops-Refresh',
-        title: 'Refresh the runs',
-        'aria-label': 'Refresh the runs',
-        onclick: () => void this.refresh()
-      },
-      refreshIcon.element({ tag: 'span' })
-    );
     this._filterInput = h('input', {
       type: 'search',
       class: 'jp-mod-styled mlops-Filter-input',
@@ -86,9 +71,7 @@ export class RunsView extends Widget {
     );
     this._footer = h('div', { class: 'mlops-Footer' });
 
-    this._listPane = h(
-      'div',
-      { class: 'mlops-Pane mlops-RunsView-list' },
+    this.listPane.append(
       h(
         'div',
         { class: 'mlops-Toolbar' },
@@ -98,7 +81,7 @@ export class RunsView extends Widget {
           this._experimentSelect,
           caretDownEmptyIcon.element({ tag: 'span', className: 'mlops-Select-caret' })
         ),
-        this._refreshButton
+        iconButton(refreshIcon, 'Refresh the runs', () => void this.refresh(), 'mlops-Refresh')
       ),
       h(
         'form',
@@ -123,43 +106,8 @@ export class RunsView extends Widget {
       ),
       this._footer
     );
-    this._detailPane = h('div', {
-      class: 'mlops-Pane mlops-RunsView-detail',
-      hidden: true,
-      onkeydown: (event: KeyboardEvent) => {
-        if (event.key === 'Escape') {
-          event.preventDefault();
-          this._showList();
-        }
-      }
-    });
-    this.node.append(this._listPane, this._detailPane);
     this._renderExperiments();
     this._renderList();
-
-    this._poll = new Poll({
-      auto: false,
-      factory: () => this._tick(),
-      frequency: { interval: REFRESH_INTERVAL_MS, backoff: true, max: REFRESH_MAX_MS },
-      name: 'mlops-jupyter:runs',
-      standby: () => !this.isVisible || 'when-hidden'
-    });
-  }
-
-  /** Reload the experiments and the runs shown (as many as are loaded now). */
-  refresh(): Promise<void> {
-    if (!this._refreshing || this._refreshingQuery !== this._query) {
-      this._refreshingQuery = this._query;
-      this._setBusy(true);
-      const refreshing = this._refresh().finally(() => {
-        if (this._refreshing === refreshing) {
-          this._refreshing = null;
-          this._setBusy(false);
-        }
-      });
-      this._refreshing = refreshing;
-    }
-    return this._refreshing;
   }
 
   /** Show one run's detail (from a model version or a job's run, say). */
@@ -167,22 +115,8 @@ export class RunsView extends Widget {
     return this._openRun(runId);
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._poll.dispose();
-    super.dispose();
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    wakePoll(this._poll);
-  }
-
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    startPollIfVisible(this, this._poll);
     if (!this._status) {
       this._api.status().then(
         status => {
@@ -194,18 +128,20 @@ export class RunsView extends Widget {
     }
   }
 
-  private async _tick(): Promise<void> {
-    if (this._detailRun) {
-      await this._refreshDetail();
-    } else {
-      await this.refresh();
-    }
-    if (this._error?.isNetworkError) {
-      throw this._error; // let the poll back off while the server is away
-    }
+  /** Reload the shown run, or the experiments and the runs listed (as many as are loaded now). */
+  protected load(): Promise<ApiError | null> {
+    return this._detailRun ? this._loadDetail() : this._loadList();
   }
 
-  private async _refresh(): Promise<void> {
+  protected closeDetail(): void {
+    const runId = this._detailRun?.run_id;
+    this._detailRun = null;
+    this.showPane(false, () => this._list.querySelector<HTMLElement>(`[data-run-id="${runId}"]`));
+    replaceChildren(this.detailPane);
+    void this.refresh();
+  }
+
+  private async _loadList(): Promise<ApiError | null> {
     const query = this._query;
     const [experiments, page] = await Promise.allSettled([
       this._api.experiments(),
@@ -217,20 +153,20 @@ export class RunsView extends Widget {
       })
     ]);
     if (query !== this._query || this.isDisposed) {
-      return; // the user changed the experiment or filter meanwhile
+      return null; // the user changed the experiment or filter meanwhile
     }
     if (experiments.status === 'fulfilled' && this._setExperiments(experiments.value)) {
-      return; // the selected experiment is gone; a query for all of them is on its way
+      return null; // the selected experiment is gone; a query for all of them is on its way
     }
     let error: ApiError | null = null;
     if (page.status === 'fulfilled') {
       this._runs = page.value.runs;
       this._nextPageToken = page.value.next_page_token;
       if (experiments.status === 'rejected') {
-        error = asApiError(experiments.reason);
+        error = asApiError(experiments.reason, LOAD_FAILED);
       }
     } else {
-      error = asApiError(page.reason);
+      error = asApiError(page.reason, LOAD_FAILED);
       if (!error.isNetworkError && error.status < 500) {
         // The query itself was refused (a bad filter): showing older runs would mislead.
         this._runs = [];
@@ -241,6 +177,7 @@ export class RunsView extends Widget {
     this._loaded = true;
     this._updatedAt = new Date();
     this._renderList();
+    return error;
   }
 
   private async _loadMore(): Promise<void> {
@@ -267,7 +204,7 @@ export class RunsView extends Widget {
       }
     } catch (reason) {
       if (query === this._query) {
-        this._error = asApiError(reason);
+        this._error = asApiError(reason, LOAD_FAILED);
       }
     } finally {
       this._loadingMore = false;
@@ -310,10 +247,8 @@ export class RunsView extends Widget {
   private _showRun(run: RunSummary): void {
     this._detailRun = run;
     this._renderDetail();
-    this._listPane.hidden = true;
-    this._detailPane.hidden = false;
-    this._detailPane.querySelector<HTMLElement>('.mlops-Back')?.focus();
-    void this._refreshDetail();
+    this.showPane(true, () => this.detailPane.querySelector<HTMLElement>('.mlops-Back'));
+    void this.refresh();
   }
 
   private async _openRun(runId: string): Promise<void> {
@@ -326,20 +261,10 @@ export class RunsView extends Widget {
     }
   }
 
-  private _showList(): void {
-    const runId = this._detailRun?.run_id;
-    this._detailRun = null;
-    this._detailPane.hidden = true;
-    this._listPane.hidden = false;
-    replaceChildren(this._detailPane);
-    this._list.querySelector<HTMLElement>(`[data-run-id="${runId}"]`)?.focus();
-    void this.refresh();
-  }
-
-  private async _refreshDetail(): Promise<void> {
+  private async _loadDetail(): Promise<ApiError | null> {
     const shown = this._detailRun;
     if (!shown) {
-      return;
+      return null;
     }
     try {
       const run = await this._api.run(shown.run_id);
@@ -347,8 +272,10 @@ export class RunsView extends Widget {
         this._detailRun = run;
         this._renderDetail();
       }
-    } catch {
+      return null;
+    } catch (reason) {
       // Keep showing what we have; the list reports server errors when the user goes back.
+      return asApiError(reason, LOAD_FAILED);
     }
   }
 
@@ -358,12 +285,12 @@ export class RunsView extends Widget {
       return;
     }
     const focused = document.activeElement;
-    const hadFocus = focused instanceof HTMLElement && this._detailPane.contains(focused);
+    const hadFocus = focused instanceof HTMLElement && this.detailPane.contains(focused);
     replaceChildren(
-      this._detailPane,
+      this.detailPane,
       runDetail(run, {
         experimentName: this._experimentName(run.experiment_id),
-        onBack: () => this._showList(),
+        onBack: () => this.closeDetail(),
         onOpenRun: runId => void this._openRun(runId),
         onCopy: text => {
           Clipboard.copyToSystem(text);
@@ -373,7 +300,7 @@ export class RunsView extends Widget {
       })
     );
     if (hadFocus) {
-      this._detailPane.querySelector<HTMLElement>('.mlops-Back')?.focus();
+      this.detailPane.querySelector<HTMLElement>('.mlops-Back')?.focus();
     }
   }
 
@@ -501,19 +428,10 @@ export class RunsView extends Widget {
     this._footer.title = this._status ? `Tracking store: ${this._status}` : '';
   }
 
-  private _setBusy(busy: boolean): void {
-    this._refreshButton.classList.toggle('mlops-mod-busy', busy);
-    this.node.setAttribute('aria-busy', String(busy));
-  }
-
   private readonly _api: MlopsApi;
   private readonly _openNotebook?: (path: string) => void;
-  private readonly _poll: Poll;
 
-  private readonly _listPane: HTMLElement;
-  private readonly _detailPane: HTMLElement;
   private readonly _experimentSelect: HTMLSelectElement;
-  private readonly _refreshButton: HTMLButtonElement;
   private readonly _filterInput: HTMLInputElement;
   private readonly _filterHint: HTMLElement;
   private readonly _message: HTMLElement;
@@ -536,19 +454,11 @@ export class RunsView extends Widget {
   private _rowsSignature = '';
   /** Bumped when the experiment or filter changes; answers to older queries are dropped. */
   private _query = 0;
-  private _refreshing: Promise<void> | null = null;
-  private _refreshingQuery = -1;
 }
 
-function asApiError(reason: unknown): ApiError {
-  if (reason instanceof ApiError) {
-    return reason;
-  }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return new ApiError('Something went wrong while loading the runs.', message, 'error', 500);
-}
+const LOAD_FAILED = 'Something went wrong while loading the runs.';
 
 /** Quote an experiment name for the magic's command line when it needs it. */
 function quoteArg(value: string): string {
-  return /^[\w.\-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
+  return /^[\w.-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`;
 }

@@ -1,8 +1,8 @@
 /**
- * What the Models and Jobs views share with the Runs view's behaviour: a list pane and a
- * detail pane, one refresh at a time with a busy spinner, and a poll that refreshes every
- * few seconds while the view is visible, faster while something is running, and backs off
- * while the server is unreachable.
+ * What the Runs, Models and Jobs views share: a list pane and a detail pane (Escape goes
+ * back to the list), one refresh at a time with a busy spinner, and a poll that refreshes
+ * every few seconds while the view is visible, faster while something is running, and
+ * backs off while the server is unreachable.
  */
 import { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
@@ -16,25 +16,6 @@ const REFRESH_INTERVAL_MS = 10_000;
 /** While a job runs or waits for a scheduler, its outcome is worth seeing soon. */
 const FAST_INTERVAL_MS = 2_000;
 const REFRESH_MAX_MS = 5 * 60_000;
-
-/** Fresh data as soon as a view is shown, then its poll keeps it fresh. */
-export function wakePoll(poll: Poll): void {
-  if (poll.isDisposed) {
-    return;
-  }
-  if (poll.state.phase === 'constructed') {
-    void poll.start();
-  } else {
-    void poll.refresh();
-  }
-}
-
-/** A view attached already visible starts polling at once. */
-export function startPollIfVisible(widget: Widget, poll: Poll): void {
-  if (widget.isVisible && poll.state.phase === 'constructed') {
-    void poll.start();
-  }
-}
 
 export abstract class PolledView extends Widget {
   constructor(pollName: string) {
@@ -129,14 +110,25 @@ export abstract class PolledView extends Widget {
     hidden.hidden = true;
   }
 
+  /** Fresh data as soon as the view is shown, then the poll keeps it fresh. */
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    wakePoll(this._poll);
+    if (this._poll.isDisposed) {
+      return;
+    }
+    if (this._poll.state.phase === 'constructed') {
+      void this._poll.start();
+    } else {
+      void this._poll.refresh();
+    }
   }
 
+  /** A view attached already visible starts polling at once. */
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    startPollIfVisible(this, this._poll);
+    if (this.isVisible && this._poll.state.phase === 'constructed') {
+      void this._poll.start();
+    }
   }
 
   private async _tick(): Promise<void> {

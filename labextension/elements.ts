@@ -1,6 +1,6 @@
 /**
- * Building blocks the views share: sections and key/value tables, clickable rows, the
- * inline error box, live relative times and the "who am I" badge.
+ * The elements the views share: sections and key/value tables, buttons and clickable rows,
+ * the inline error box, live relative times and the "who am I" badge.
  */
 import { caretLeftIcon, LabIcon, userIcon } from '@jupyterlab/ui-components';
 
@@ -17,7 +17,10 @@ export function section(title: string, content: Child | Child[], className = '')
   );
 }
 
-export function keyValues(rows: [string, Node | string | null][], empty = ''): HTMLElement {
+/** A row of `keyValues`: a key and its value. */
+export type KeyValueRow = [string, Node | string | null | undefined];
+
+export function keyValues(rows: KeyValueRow[], empty = ''): HTMLElement {
   if (rows.length === 0) {
     return h('p', { class: 'mlops-Muted' }, empty);
   }
@@ -153,15 +156,6 @@ export function showError(box: HTMLElement, error: ApiError | null, extra?: Chil
     error.detail && h('div', { class: 'mlops-Message-detail' }, error.detail),
     extra
   );
-}
-
-/** Whatever a request threw, as an `ApiError` the views can show. */
-export function asApiError(reason: unknown, what = 'Something went wrong.'): ApiError {
-  if (reason instanceof ApiError) {
-    return reason;
-  }
-  const message = reason instanceof Error ? reason.message : String(reason);
-  return new ApiError(what, message, 'error', 500);
 }
 
 /** A past time that keeps reading right ("5 min ago") when `refreshLiveTimes` runs. */
