@@ -34,7 +34,15 @@ ENV_KEYS = (
     "MLOPS_NOTEBOOK_PATH",
     "MLOPS_DASK_ADDRESS",
 )
-MLFLOW_TABLES = ("runs", "params", "tags", "registered_models", "model_versions", "registered_model_aliases")
+MLFLOW_TABLES = (
+    "experiments",
+    "runs",
+    "params",
+    "tags",
+    "registered_models",
+    "model_versions",
+    "registered_model_aliases",
+)
 MLOPS_TABLES = ("jobs", "job_runs", "job_changes", "audit_log", "promotion_rules", "validations")
 
 
