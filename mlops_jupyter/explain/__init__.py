@@ -30,7 +30,9 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
 
     X = _as_frame(X, "X", getattr(model, "feature_names_in_", None), model)
     if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
-        raise BadInput(f"max_rows={max_rows!r} is not a positive int", "e.g. max_rows=2000.")
+        raise BadInput(f"max_rows={max_rows!r:.80} is not a positive int", "e.g. max_rows=2000.")
+    if not isinstance(random_state, int) or isinstance(random_state, bool) or random_state < 0:
+        raise BadInput(f"random_state={random_state!r:.80} is not a seed", "e.g. random_state=0.")
     rng = np.random.default_rng(random_state)
     n_total = len(X)
     rows = np.sort(rng.choice(n_total, max_rows, replace=False)) if n_total > max_rows else np.arange(n_total)

@@ -96,6 +96,12 @@ def drift(
 
 
 def _overrides(names, test, tests, threshold, thresholds) -> dict:
+    for label, given in (("tests", tests), ("thresholds", thresholds)):
+        if given is not None and not isinstance(given, dict):
+            raise BadInput(
+                f"{label} must map column names to values, got {type(given).__name__}",
+                f'e.g. {label}={{"age": {"psi" if label == "tests" else 0.2!r}}}',
+            )
     tests, thresholds = dict(tests or {}), dict(thresholds or {})
     for label, mapping in (("tests", tests), ("thresholds", thresholds)):
         unknown = [k for k in mapping if k not in names]

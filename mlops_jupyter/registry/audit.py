@@ -311,10 +311,12 @@ def log(
 
     if model:
         model_name(model)
-    if action and action not in ACTIONS:
-        from ..errors import BadInput
+    from ..errors import BadInput
 
-        raise BadInput(f"unknown audit action {action!r}", f"Actions: {', '.join(ACTIONS)}.")
+    if action and action not in ACTIONS:
+        raise BadInput(f"unknown audit action {action!r:.80}", f"Actions: {', '.join(ACTIONS)}.")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise BadInput(f"limit must be a positive whole number, got {limit!r:.80}", "e.g. limit=100")
     return entries(
         action=action,
         until=parse_time(until, end_of_day=True),

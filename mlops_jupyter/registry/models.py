@@ -128,8 +128,11 @@ def models(
     >>> mlops.models(filter="name LIKE 'churn%'").models[0].aliases
     {'champion': '7'}
     """
-    if not 1 <= max_results <= MAX_PAGE:
-        raise BadInput(f"max_results must be between 1 and {MAX_PAGE}, not {max_results}")
+    _page_size(max_results)
+    if not isinstance(filter, str):
+        raise BadInput(
+            f"filter must be text, got {type(filter).__name__}", "e.g. filter=\"name LIKE 'churn%'\""
+        )
     with translated("model search", "e.g. name LIKE 'churn%' or tags.team = 'risk'"):
         page = client().search_registered_models(
             filter_string=filter or None,
@@ -146,13 +149,19 @@ def models(
     return ModelsPage(found, _token(page))
 
 
+def _page_size(max_results) -> None:
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= MAX_PAGE:
+        raise BadInput(
+            f"max_results must be a whole number from 1 to {MAX_PAGE}, got {max_results!r:.80}", None
+        )
+
+
 def model(name: str, max_results: int = 50, page_token: str | None = None) -> ModelDetail:
     """One model with a page of its versions, newest first, and its promotion rules."""
     from . import rules
 
     names.model_name(name)
-    if not 1 <= max_results <= MAX_PAGE:
-        raise BadInput(f"max_results must be between 1 and {MAX_PAGE}, not {max_results}")
+    _page_size(max_results)
     summary = summarize(registered_model(name))
     with translated(f"versions of model {name!r}"):
         page = client().search_model_versions(

@@ -159,8 +159,10 @@ def search(
     """A page of runs, newest first; ``filter_string`` is MLflow's search syntax."""
     from mlflow.exceptions import MlflowException
 
-    if not 1 <= max_results <= MAX_PAGE:
-        raise BadInput(f"max_results must be between 1 and {MAX_PAGE}, not {max_results}")
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= MAX_PAGE:
+        raise BadInput(f"max_results must be a whole number from 1 to {MAX_PAGE}, got {max_results!r:.80}")
+    if not all(isinstance(e, str) for e in experiments or ()):
+        raise BadInput("experiments are given by name or id, as text", 'e.g. experiment="churn"')
     ids = experiment_ids(experiments)
     if not ids:
         return RunsPage([], None)

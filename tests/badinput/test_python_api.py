@@ -66,6 +66,8 @@ CASES = [
     ),
     ("track-tags-text", lambda: _track(tags="team=a"), BadInput, "tags must be a mapping"),
     ("log-outside-a-run", lambda: mlops.log_metric("auc", 0.9), BadInput, "no active run"),
+    ("runs-experiment-number", lambda: mlops.runs(experiment=3), BadInput, "by name or id, as text"),
+    ("runs-count-text", lambda: mlops.runs(max_results="x"), BadInput, "got 'x'"),
     # -- registry -----------------------------------------------------------------------------------
     ("promote-model-number", lambda: mlops.promote(3, 1, to="champion"), BadInput, "must be text, got int"),
     ("promote-alias-number", lambda: mlops.promote("churn", 1, to=5), BadInput, "an alias must be text"),
@@ -89,6 +91,11 @@ CASES = [
     ),
     ("rule-nan-word", lambda: _rules("auc>=NaN"), BadInput, "finite number"),
     ("card-unknown-version", lambda: mlops.model_card("churn", 99), NotFound, "99"),
+    ("models-filter-number", lambda: mlops.models(filter=3), BadInput, "filter must be text, got int"),
+    ("models-count-text", lambda: mlops.models(max_results="x"), BadInput, "got 'x'"),
+    ("model-count-zero", lambda: mlops.model("churn", max_results=0), BadInput, "from 1 to 1000, got 0"),
+    ("audit-limit-text", lambda: mlops.audit(limit="x"), BadInput, "limit must be a positive whole number"),
+    ("audit-unknown-action", lambda: mlops.audit(action="deploy"), BadInput, "unknown audit action 'deploy'"),
     # -- jobs ------------------------------------------------------------------------------------------
     (
         "schedule-empty-name",
@@ -185,6 +192,8 @@ FRAMES = [
     ("drift-threshold-inf", lambda: mlops.drift(REF, REF, threshold=float("inf")), "finite"),
     ("drift-share-zero", lambda: mlops.drift(REF, REF, drift_share=0), "drift_share=0"),
     ("drift-unknown-test", lambda: mlops.drift(REF, REF, test="t-test"), "unknown drift test 't-test'"),
+    ("drift-tests-a-list", lambda: mlops.drift(REF, REF, tests=["ks"]), "tests must map column names"),
+    ("drift-thresholds-a-list", lambda: mlops.drift(REF, REF, thresholds=[0.1]), "thresholds must map"),
     ("drift-prediction-missing", lambda: mlops.drift(REF, REF, prediction="score"), "'score'"),
     ("drift-profile-missing", lambda: mlops.drift("nowhere.json", REF), "nowhere.json"),
     ("explain-unfitted", lambda: mlops.explain(_unfitted(), REF[["age"]]), "not fitted"),
@@ -204,6 +213,7 @@ FRAMES = [
     ("explain-1d", lambda: mlops.explain(_fitted()[0], np.zeros(3)), "2-D array"),
     ("explain-not-a-model", lambda: mlops.explain("model", REF), "no predict"),
     ("explain-max-rows", lambda: mlops.explain(_fitted()[0], _fitted()[1], max_rows=0), "max_rows=0"),
+    ("explain-seed-text", lambda: mlops.explain(_fitted()[0], _fitted()[1], random_state="x"), "not a seed"),
 ]
 
 
