@@ -77,9 +77,7 @@ export class ApiError extends Error {
 }
 
 export class MlopsApi {
-  constructor(
-    private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-  ) {}
+  constructor(private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
 
   status(): Promise<ServerStatus> {
     return this.get<ServerStatus>('status');
@@ -205,8 +203,7 @@ export class MlopsApi {
       }
     }
     const search = params.toString();
-    const url =
-      URLExt.join(this.settings.baseUrl, 'mlops/api', path) + (search ? `?${search}` : '');
+    const url = URLExt.join(this.settings.baseUrl, 'mlops/api', path) + (search ? `?${search}` : '');
 
     const init: RequestInit = { method, cache: 'no-cache' };
     if (body !== undefined) {

@@ -72,13 +72,18 @@ export function onRowOpen(list: HTMLElement, key: string, open: (value: string) 
  */
 export function onActions(root: HTMLElement, handlers: Record<string, (arg: string) => void>): void {
   root.addEventListener('click', event => {
-    const button =
-      event.target instanceof Element ? event.target.closest<HTMLElement>('[data-action]') : null;
+    const button = event.target instanceof Element ? event.target.closest<HTMLElement>('[data-action]') : null;
     const handler = button && root.contains(button) ? handlers[button.dataset.action!] : undefined;
     if (handler && !(button as HTMLButtonElement).disabled) {
       handler(button!.dataset.arg ?? '');
     }
   });
+}
+
+/** What a detail can link to: its links name the `data-action`s `open-run` and `open-notebook`. */
+export interface DetailLinks {
+  canOpenRun: boolean;
+  canOpenNotebook: boolean;
 }
 
 /** A link-looking button that runs the `action` handler of its view with `arg`. */
@@ -95,12 +100,7 @@ export function backButton(label: string, onBack: () => void): HTMLButtonElement
   );
 }
 
-export function iconButton(
-  icon: LabIcon,
-  label: string,
-  onClick: () => void,
-  className = ''
-): HTMLButtonElement {
+export function iconButton(icon: LabIcon, label: string, onClick: () => void, className = ''): HTMLButtonElement {
   return h(
     'button',
     { class: `mlops-IconButton ${className}`.trim(), title: label, 'aria-label': label, onclick: onClick },

@@ -35,9 +35,7 @@ export function relativeTime(ms: number | null, now: number = Date.now()): strin
 
 /** The local date and time, for tooltips and the run detail. */
 export function absoluteTime(ms: number | null): string {
-  return ms
-    ? new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
-    : '—';
+  return ms ? new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) : '—';
 }
 
 /** "820 ms", "4.2 s", "3 min 05 s", "2 h 07 min". */

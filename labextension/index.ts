@@ -2,11 +2,7 @@
  * The mlops-jupyter JupyterLab extension: the MLOps sidebar in the left area, with the
  * Runs, Models and Jobs views.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
@@ -28,11 +24,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'The MLOps sidebar: runs of your experiments, registered models and production jobs.',
   autoStart: true,
   optional: [ILayoutRestorer, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
-  ) => {
+  activate: (app: JupyterFrontEnd, restorer: ILayoutRestorer | null, palette: ICommandPalette | null) => {
     if (app.name === 'Voila') {
       return; // Voila loads every lab extension into reports, which have no sidebar
     }

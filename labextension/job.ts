@@ -6,7 +6,7 @@
 import { Firing, FiringStatus, Job } from './api';
 import { h } from './dom';
 import { absoluteTime, formatDuration, formatPercent, isoMs, wallClock } from './format';
-import { futureTime, KeyValueRow, keyValues, linkButton, pastTime, rowButton, section } from './elements';
+import { DetailLinks, futureTime, KeyValueRow, keyValues, linkButton, pastTime, rowButton, section } from './elements';
 import { isAbsolute } from './run';
 
 const STATUS_LABELS: Record<FiringStatus, string> = {
@@ -32,7 +32,11 @@ export function firingBadge(status: FiringStatus, title = `Status: ${STATUS_LABE
 }
 
 function pausedBadge(): HTMLElement {
-  return h('span', { class: 'mlops-Status mlops-Status-paused', title: 'Paused: it does not fire until resumed' }, 'Paused');
+  return h(
+    'span',
+    { class: 'mlops-Status mlops-Status-paused', title: 'Paused: it does not fire until resumed' },
+    'Paused'
+  );
 }
 
 export function schedule(job: Job): string {
@@ -80,20 +84,19 @@ export function jobRow(job: Job): HTMLDivElement {
     h(
       'div',
       { class: 'mlops-Row-meta' },
-      h('span', { class: 'mlops-Job-next', title: 'Next run' }, job.paused ? 'paused' : 'next ', !job.paused && nextFire(job)),
+      h(
+        'span',
+        { class: 'mlops-Job-next', title: 'Next run' },
+        job.paused ? 'paused' : 'next ',
+        !job.paused && nextFire(job)
+      ),
       rate && h('span', { class: 'mlops-Job-rate', title: 'Over the last finished runs' }, rate),
       !job.last_status && h('span', {}, 'not run yet')
     )
   );
 }
 
-/** What the detail can link to; its links name the `data-action`s `open-run` and `open-notebook`. */
-export interface JobDetailOptions {
-  canOpenRun: boolean;
-  canOpenNotebook: boolean;
-}
-
-export function jobDetailBody(job: Job, firings: Firing[] | null, options: JobDetailOptions): HTMLElement {
+export function jobDetailBody(job: Job, firings: Firing[] | null, options: DetailLinks): HTMLElement {
   const params = Object.entries(job.parameters).sort(([a], [b]) => a.localeCompare(b));
   const overview: KeyValueRow[] = [
     ['Schedule', job.cron ? h('code', {}, job.cron) : 'on demand only'],
@@ -108,7 +111,11 @@ export function jobDetailBody(job: Job, firings: Firing[] | null, options: JobDe
     ],
     [
       'Pinned version',
-      h('code', { title: `${job.notebook_version}\nThe validated snapshot this job runs` }, job.notebook_version.slice(0, 12))
+      h(
+        'code',
+        { title: `${job.notebook_version}\nThe validated snapshot this job runs` },
+        job.notebook_version.slice(0, 12)
+      )
     ],
     ['Experiment', job.experiment],
     ['Retries', job.retries > 0 ? `${job.retries}, first after ${formatDuration(job.retry_delay)}` : 'none'],
@@ -155,14 +162,18 @@ function nextFireLong(job: Job): Node | string {
   );
 }
 
-function firingList(firings: Firing[] | null, options: JobDetailOptions): HTMLElement {
+function firingList(firings: Firing[] | null, options: DetailLinks): HTMLElement {
   if (firings === null) {
     return h('p', { class: 'mlops-Muted' }, 'Loading…');
   }
   if (firings.length === 0) {
     return h('p', { class: 'mlops-Muted' }, 'No runs yet: it runs at its next fire time, or now with Run now.');
   }
-  return h('ol', { class: 'mlops-Firings' }, firings.map(f => firingItem(f, options)));
+  return h(
+    'ol',
+    { class: 'mlops-Firings' },
+    firings.map(f => firingItem(f, options))
+  );
 }
 
 const TRIGGERS: Record<string, string> = {
@@ -172,7 +183,7 @@ const TRIGGERS: Record<string, string> = {
   triggered: 'triggered'
 };
 
-function firingItem(firing: Firing, options: JobDetailOptions): HTMLElement {
+function firingItem(firing: Firing, options: DetailLinks): HTMLElement {
   const started = isoMs(firing.started_at) ?? isoMs(firing.scheduled_time);
   const runId = firing.run_id;
   const by = firing.triggered_by ? ` by ${firing.triggered_by}` : '';
@@ -183,7 +194,11 @@ function firingItem(firing: Firing, options: JobDetailOptions): HTMLElement {
       'div',
       { class: 'mlops-Row-head' },
       firingBadge(firing.status),
-      h('span', { class: 'mlops-Firing-trigger', title: `Trigger: ${firing.trigger}${by}` }, `${TRIGGERS[firing.trigger] ?? firing.trigger}${by}`),
+      h(
+        'span',
+        { class: 'mlops-Firing-trigger', title: `Trigger: ${firing.trigger}${by}` },
+        `${TRIGGERS[firing.trigger] ?? firing.trigger}${by}`
+      ),
       firing.attempt > 1 && h('span', { class: 'mlops-Muted' }, `attempt ${firing.attempt}`)
     ),
     h(
@@ -199,7 +214,12 @@ function firingItem(firing: Firing, options: JobDetailOptions): HTMLElement {
           {},
           'run ',
           options.canOpenRun
-            ? linkButton('open-run', runId, `Show MLflow run ${runId} in the Runs view`, h('code', {}, runId.slice(0, 12)))
+            ? linkButton(
+                'open-run',
+                runId,
+                `Show MLflow run ${runId} in the Runs view`,
+                h('code', {}, runId.slice(0, 12))
+              )
             : h('code', { title: runId }, runId.slice(0, 12))
         )
     ),

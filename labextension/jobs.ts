@@ -4,60 +4,27 @@
  * the actions Run now, Pause/Resume and Delete, whose refusals are shown where the user is.
  */
 import { Notification } from '@jupyterlab/apputils';
-import { deleteIcon, pauseIcon, refreshIcon, runIcon } from '@jupyterlab/ui-components';
+import { deleteIcon, pauseIcon, runIcon } from '@jupyterlab/ui-components';
 
-import { ApiError, asApiError, Firing, Job, JobScheduler, MlopsApi } from './api';
-import { h, morphChildren, replaceChildren } from './dom';
+import { ApiError, asApiError, Firing, Job, JobScheduler } from './api';
+import { Child, h, replaceChildren } from './dom';
 import { ReasonBody, showFormDialog } from './dialog';
+import { actionButton, showError } from './elements';
+import { ItemsView, ItemsViewOptions } from './items';
 import { jobDetailBody, jobRow, PENDING } from './job';
-import {
-  actionButton,
-  backButton,
-  errorBox,
-  iconButton,
-  identityBadge,
-  onActions,
-  onRowOpen,
-  refreshLiveTimes,
-  showError
-} from './elements';
-import { PolledView } from './view';
 
-export interface JobsViewOptions {
-  api: MlopsApi;
-  /** Show a run in the Runs view. */
-  openRun?: (runId: string) => void;
-  openNotebook?: (path: string) => void;
-}
+export type JobsViewOptions = Pick<ItemsViewOptions, 'api' | 'openRun' | 'openNotebook'>;
 
-export class JobsView extends PolledView {
+export class JobsView extends ItemsView<Job> {
   constructor(options: JobsViewOptions) {
-    super('mlops-jupyter:jobs');
-    this._api = options.api;
-    this._options = options;
+    super({ ...options, item: 'job', detailClass: 'mlops-JobDetail' });
     this.id = 'mlops-jobs';
     this.title.label = 'Jobs';
     this.title.caption = 'Scheduled production jobs and their runs';
     this.addClass('mlops-JobsView');
 
-    this._identity = h('span', { class: 'mlops-Toolbar-identity' });
-    this._message = errorBox();
     this._schedulerNote = h('div', { class: 'mlops-Note mlops-SchedulerNote', hidden: true, role: 'status' });
-    this._list = h('div', { class: 'mlops-List', role: 'group', 'aria-label': 'Jobs' });
-    this._placeholder = h('div', { class: 'mlops-Placeholder', hidden: true });
-    this._footer = h('div', { class: 'mlops-Footer' });
-    this.listPane.append(
-      h(
-        'div',
-        { class: 'mlops-Toolbar' },
-        this._identity,
-        iconButton(refreshIcon, 'Refresh the jobs', () => void this.refresh(), 'mlops-Refresh')
-      ),
-      this._schedulerNote,
-      this._message,
-      h('div', { class: 'mlops-Scroll' }, this._list, this._placeholder),
-      this._footer
-    );
+    this.message.before(this._schedulerNote);
 
     this._runButton = actionButton('Run now', () => void this._act('run'), {
       icon: runIcon,
@@ -75,84 +42,36 @@ export class JobsView extends PolledView {
       title: 'Delete this job and its run history (its MLflow runs stay)',
       className: 'mlops-DeleteJob'
     });
-    this._detailMessage = errorBox();
-    this._detailBody = h('div', { class: 'mlops-Detail mlops-JobDetail' });
     this.detailPane.append(
-      h(
-        'div',
-        { class: 'mlops-Toolbar' },
-        backButton('Jobs', () => this.closeDetail()),
-        h('span', { class: 'mlops-Spacer' }),
-        iconButton(refreshIcon, 'Refresh the job', () => void this.refresh(), 'mlops-Refresh')
-      ),
+      this.detailToolbar(),
       h('div', { class: 'mlops-Toolbar mlops-Actions' }, this._runButton, this._pauseButton, this._deleteButton),
-      this._detailMessage,
-      this._detailBody
+      this.detailMessage,
+      this.detailBody
     );
-    onRowOpen(this._list, 'job', name => this.showJob(name));
-    onActions(this._detailBody, {
-      'open-run': runId => this._options.openRun?.(runId),
-      'open-notebook': path => this._options.openNotebook?.(path)
-    });
-    this._renderList();
-  }
-
-  /** Show one job's detail. */
-  showJob(name: string): void {
-    this._detailName = name;
-    this._job = null;
-    this._firings = null;
-    this._detailError = null;
-    this._actionError = null;
-    this._renderDetail();
-    this.showPane(true, () => this.detailPane.querySelector<HTMLElement>('.mlops-Back'));
-    void this.refresh();
-  }
-
-  protected closeDetail(): void {
-    const name = this._detailName;
-    this._detailName = null;
-    this._job = null;
-    this._firings = null;
-    this.showPane(false, () => this._list.querySelector<HTMLElement>(`[data-job="${CSS.escape(name ?? '')}"]`));
-    replaceChildren(this._detailBody);
-    void this.refresh();
+    this.onDetailActions();
+    this.renderList();
   }
 
   protected async load(): Promise<ApiError | null> {
-    void this._loadRoles();
-    const name = this._detailName;
-    return name === null ? this._loadList() : this._loadDetail(name);
-  }
-
-  private async _loadRoles(): Promise<void> {
-    try {
-      replaceChildren(this._identity, identityBadge(await this._api.roles()));
-    } catch {
-      // the jobs request reports the server's state
-    }
-  }
-
-  private async _loadList(): Promise<ApiError | null> {
-    let error: ApiError | null = null;
-    try {
-      const found = await this._api.jobs();
-      this._jobs = found.jobs;
-      this._schedulers = found.schedulers;
-    } catch (reason) {
-      error = asApiError(reason, 'Something went wrong while loading the jobs.');
-    }
-    this._error = error;
-    this._loaded = true;
-    this._updatedAt = new Date();
-    this._renderList();
-    this.setFastPolling(this._detailName === null && this._jobs.some(job => job.running > 0));
+    const error = await super.load();
+    // A queued or running job's outcome is worth seeing soon.
+    this.setFastPolling(
+      this.detailName === null
+        ? this.items.some(job => job.running > 0)
+        : (this._firings ?? []).some(f => PENDING.includes(f.status))
+    );
     return error;
   }
 
-  private async _loadDetail(name: string): Promise<ApiError | null> {
-    const [job, firings] = await Promise.allSettled([this._api.job(name), this._api.jobHistory(name)]);
-    if (this._detailName !== name) {
+  protected async fetchList(): Promise<Job[]> {
+    const found = await this.api.jobs();
+    this._schedulers = found.schedulers;
+    return found.jobs;
+  }
+
+  protected async loadDetail(name: string): Promise<ApiError | null> {
+    const [job, firings] = await Promise.allSettled([this.api.job(name), this.api.jobHistory(name)]);
+    if (this.detailName !== name) {
       return null; // the user went elsewhere meanwhile
     }
     let error: ApiError | null = null;
@@ -170,15 +89,21 @@ export class JobsView extends PolledView {
       error ??= asApiError(firings.reason, `Cannot read the runs of ${name}.`);
     }
     this._detailError = error;
-    this._renderDetail();
-    this.setFastPolling((this._firings ?? []).some(f => PENDING.includes(f.status)));
+    this.renderDetail();
     return error;
+  }
+
+  protected clearDetail(): void {
+    this._job = null;
+    this._firings = null;
+    this._detailError = null;
+    this._actionError = null;
   }
 
   // -- actions --------------------------------------------------------------------------
 
   private async _act(action: 'run' | 'pause' | 'resume'): Promise<void> {
-    const name = this._detailName;
+    const name = this.detailName;
     if (!name || this._acting) {
       return;
     }
@@ -188,21 +113,21 @@ export class JobsView extends PolledView {
     this._renderActions();
     try {
       if (action === 'run') {
-        await this._api.runJob(name);
+        await this.api.runJob(name);
         if (this._schedulers.length === 0) {
           Notification.info(`${name} is queued: it starts once a scheduler runs.`, { autoClose: 5000 });
         }
       } else if (action === 'pause') {
-        this._job = await this._api.pauseJob(name);
+        this._job = await this.api.pauseJob(name);
       } else {
-        this._job = await this._api.resumeJob(name);
+        this._job = await this.api.resumeJob(name);
       }
     } catch (reason) {
       this._actionError = asApiError(reason, `Cannot ${action === 'run' ? 'run' : action} ${name}.`);
     } finally {
       this._acting = false;
     }
-    this._renderDetail();
+    this.renderDetail();
     // The buttons were disabled meanwhile, which drops focus to the page: give it back, so
     // the keyboard (Escape, Tab) keeps working in the detail.
     if (focused && !this.node.contains(document.activeElement) && this.detailPane.contains(focused)) {
@@ -212,7 +137,7 @@ export class JobsView extends PolledView {
   }
 
   private async _delete(): Promise<void> {
-    const name = this._detailName;
+    const name = this.detailName;
     if (!name) {
       return;
     }
@@ -220,66 +145,60 @@ export class JobsView extends PolledView {
       title: `Delete job ${name}?`,
       body: new ReasonBody([
         h('p', {}, `${name} stops firing and its run history is deleted.`),
-        h('p', { class: 'mlops-Muted' }, 'Its MLflow runs and output notebooks stay. The audit log records the deletion.')
+        h(
+          'p',
+          { class: 'mlops-Muted' },
+          'Its MLflow runs and output notebooks stay. The audit log records the deletion.'
+        )
       ]),
       acceptLabel: 'Delete',
       kind: 'warn',
       focusNodeSelector: '.mlops-Form-reason',
       submit: async reason => {
-        await this._api.deleteJob(name, reason);
+        await this.api.deleteJob(name, reason);
         Notification.success(`Job ${name} deleted.`, { autoClose: 4000 });
       }
     });
-    if (done && this._detailName === name) {
+    if (done && this.detailName === name) {
       this.closeDetail();
     }
   }
 
   // -- rendering ------------------------------------------------------------------------
 
-  private _renderList(): void {
-    showError(this._message, this._error);
+  protected row(job: Job): HTMLElement {
+    return jobRow(job);
+  }
+
+  protected emptyList(): Child[] {
+    return [
+      h('p', { class: 'mlops-Placeholder-title' }, 'No production jobs yet.'),
+      h('p', {}, 'Schedule a validated notebook:'),
+      h(
+        'pre',
+        { class: 'mlops-Snippet' },
+        'mlops validate score.ipynb\nmlops schedule score.ipynb "0 6 * * *" --tz Europe/Berlin'
+      ),
+      h('p', { class: 'mlops-Muted' }, 'Each run produces an MLflow run and an output notebook.')
+    ];
+  }
+
+  protected footerFacts(): string[] {
+    const schedulers = this._schedulers.length;
+    const workers = this._schedulers.reduce((sum, s) => sum + s.workers, 0);
+    return schedulers === 0
+      ? []
+      : [`${schedulers} scheduler${schedulers === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}`];
+  }
+
+  protected renderList(): void {
+    super.renderList();
     this._renderSchedulerNote();
-    const signature = JSON.stringify(this._jobs);
-    if (signature !== this._rowsSignature) {
-      // Updated in place, so auto-refresh keeps focus and hover.
-      this._rowsSignature = signature;
-      morphChildren(this._list, h('div', {}, this._jobs.map(job => jobRow(job))));
-    } else {
-      refreshLiveTimes(this._list);
-    }
-    this._placeholder.hidden = this._jobs.length > 0 || (this._loaded && !!this._error);
-    if (!this._placeholder.hidden) {
-      replaceChildren(
-        this._placeholder,
-        this._loaded
-          ? [
-              h('p', { class: 'mlops-Placeholder-title' }, 'No production jobs yet.'),
-              h('p', {}, 'Schedule a validated notebook:'),
-              h('pre', { class: 'mlops-Snippet' }, 'mlops validate score.ipynb\nmlops schedule score.ipynb "0 6 * * *" --tz Europe/Berlin'),
-              h('p', { class: 'mlops-Muted' }, 'Each run produces an MLflow run and an output notebook.')
-            ]
-          : h('p', { class: 'mlops-Muted' }, 'Loading jobs…')
-      );
-    }
-    const count = this._jobs.length;
-    const parts: string[] = [];
-    if (this._loaded && !this._error) {
-      parts.push(`${count} job${count === 1 ? '' : 's'}`);
-      const workers = this._schedulers.reduce((sum, s) => sum + s.workers, 0);
-      if (this._schedulers.length > 0) {
-        parts.push(`${this._schedulers.length} scheduler${this._schedulers.length === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}`);
-      }
-    }
-    if (this._updatedAt) {
-      parts.push(`updated ${this._updatedAt.toLocaleTimeString()}`);
-    }
-    this._footer.textContent = parts.join(' · ');
   }
 
   private _renderSchedulerNote(): void {
     const note = this._schedulerNote;
-    note.hidden = !this._loaded || !!this._error || this._schedulers.length > 0 || this._jobs.length === 0;
+    note.hidden = !this.loaded || !!this.listError || this._schedulers.length > 0 || this.items.length === 0;
     if (!note.hidden) {
       replaceChildren(
         note,
@@ -308,64 +227,27 @@ export class JobsView extends PolledView {
     this._pauseButton.setAttribute('aria-pressed', String(paused));
   }
 
-  private _renderDetail(): void {
-    showError(this._detailMessage, this._actionError ?? this._detailError);
+  protected renderDetail(): void {
+    showError(this.detailMessage, this._actionError ?? this._detailError);
     this._renderActions();
     const job = this._job;
-    if (!job) {
-      this._detailSignature = '';
-      replaceChildren(
-        this._detailBody,
-        !this._detailError && h('p', { class: 'mlops-Placeholder mlops-Muted' }, `Loading ${this._detailName}…`)
-      );
-      return;
-    }
-    const signature = JSON.stringify([job, this._firings]);
-    if (signature === this._detailSignature) {
-      refreshLiveTimes(this._detailBody);
-      return;
-    }
-    this._detailSignature = signature;
-    // Updated in place: focus and scroll stay while runs come in.
-    morphChildren(
-      this._detailBody,
-      h(
-        'div',
-        {},
-        jobDetailBody(job, this._firings, {
-          canOpenRun: !!this._options.openRun,
-          canOpenNotebook: !!this._options.openNotebook
-        })
-      )
+    this.renderDetailBody(
+      job && [job, this._firings],
+      () => jobDetailBody(job!, this._firings, this.links),
+      this._detailError
     );
   }
 
-  private readonly _api: MlopsApi;
-  private readonly _options: JobsViewOptions;
-  private readonly _identity: HTMLElement;
-  private readonly _message: HTMLDivElement;
   private readonly _schedulerNote: HTMLElement;
-  private readonly _list: HTMLDivElement;
-  private readonly _placeholder: HTMLElement;
-  private readonly _footer: HTMLElement;
   private readonly _runButton: HTMLButtonElement;
   private readonly _pauseButton: HTMLButtonElement;
   private readonly _deleteButton: HTMLButtonElement;
-  private readonly _detailMessage: HTMLDivElement;
-  private readonly _detailBody: HTMLElement;
 
-  private _jobs: Job[] = [];
   private _schedulers: JobScheduler[] = [];
-  private _error: ApiError | null = null;
-  private _loaded = false;
-  private _updatedAt: Date | null = null;
-  private _rowsSignature = '';
-  private _detailName: string | null = null;
   private _job: Job | null = null;
   private _firings: Firing[] | null = null;
   private _detailError: ApiError | null = null;
   /** The refusal of the last action (a 403 for a viewer, say): kept until the next action. */
   private _actionError: ApiError | null = null;
   private _acting = false;
-  private _detailSignature = '';
 }

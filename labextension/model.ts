@@ -9,7 +9,16 @@ import { launchIcon } from '@jupyterlab/ui-components';
 import { AuditEntry, ModelDetail, ModelSummary, VersionInfo } from './api';
 import { h } from './dom';
 import { absoluteTime, formatMetric, isoMs } from './format';
-import { actionButton, KeyValueRow, keyValues, linkButton, pastTime, rowButton, section } from './elements';
+import {
+  actionButton,
+  DetailLinks,
+  KeyValueRow,
+  keyValues,
+  linkButton,
+  pastTime,
+  rowButton,
+  section
+} from './elements';
 import { isAbsolute, ROW_METRICS } from './run';
 
 /** The alias whose holder speaks for a model in the list: champion first. */
@@ -32,7 +41,11 @@ function aliasChips(aliases: Record<string, string>): HTMLElement | false {
   const names = Object.keys(aliases).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return (
     names.length > 0 &&
-    h('div', { class: 'mlops-Aliases' }, names.map(alias => aliasChip(alias, aliases[alias])))
+    h(
+      'div',
+      { class: 'mlops-Aliases' },
+      names.map(alias => aliasChip(alias, aliases[alias]))
+    )
   );
 }
 
@@ -78,7 +91,9 @@ export function modelRow(model: ModelSummary): HTMLDivElement {
         h('span', { class: 'mlops-Muted mlops-Model-latest', title: 'Newest version' }, `v${model.latest_version}`)
     ),
     aliasChips(model.aliases),
-    lead && Object.keys(metrics).length > 0 && h('div', { class: 'mlops-Model-metrics', title: `Metrics of ${lead}` }, metricChips(metrics)),
+    lead &&
+      Object.keys(metrics).length > 0 &&
+      h('div', { class: 'mlops-Model-metrics', title: `Metrics of ${lead}` }, metricChips(metrics)),
     h(
       'div',
       { class: 'mlops-Row-meta' },
@@ -100,19 +115,10 @@ export function validatedBadge(validated: boolean | null): HTMLElement {
 }
 
 /**
- * What the detail can link to. Its buttons name `data-action`s the view handles with
- * `onActions`: `open-run`, `open-notebook`, `card`, `promote` (a version), `rollback` (an alias).
+ * A model's detail. Besides its links, its buttons name the `data-action`s `card`,
+ * `promote` (a version) and `rollback` (an alias).
  */
-export interface ModelDetailOptions {
-  canOpenRun: boolean;
-  canOpenNotebook: boolean;
-}
-
-export function modelDetailBody(
-  model: ModelDetail,
-  history: AuditEntry[] | null,
-  options: ModelDetailOptions
-): HTMLElement {
+export function modelDetailBody(model: ModelDetail, history: AuditEntry[] | null, options: DetailLinks): HTMLElement {
   const aliases = Object.keys(model.aliases).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   return h(
     'div',
@@ -121,7 +127,8 @@ export function modelDetailBody(
       'div',
       { class: 'mlops-Detail-title' },
       h('h2', { class: 'mlops-Detail-name' }, model.name),
-      model.versions.length > 0 && h('span', { class: 'mlops-Muted' }, `${model.versions.length} version${model.versions.length === 1 ? '' : 's'}`)
+      model.versions.length > 0 &&
+        h('span', { class: 'mlops-Muted' }, `${model.versions.length} version${model.versions.length === 1 ? '' : 's'}`)
     ),
     model.description && h('p', { class: 'mlops-Model-description' }, model.description),
     section(
@@ -150,7 +157,11 @@ export function modelDetailBody(
       'Versions',
       model.versions.length === 0
         ? h('p', { class: 'mlops-Muted' }, 'No versions.')
-        : h('div', { class: 'mlops-VersionList' }, model.versions.map(v => versionCard(v, options))),
+        : h(
+            'div',
+            { class: 'mlops-VersionList' },
+            model.versions.map(v => versionCard(v, options))
+          ),
       'mlops-Section-versions'
     ),
     section('Promotion rules', rulesList(model.rules), 'mlops-Section-rules'),
@@ -158,7 +169,7 @@ export function modelDetailBody(
   );
 }
 
-function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLElement {
+function versionCard(version: VersionInfo, options: DetailLinks): HTMLElement {
   const notebook = version.notebook_path;
   const params = Object.entries(version.params).sort(([a], [b]) => a.localeCompare(b));
   const rows: KeyValueRow[] = [
@@ -166,7 +177,12 @@ function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLEle
       'Run',
       version.run_id &&
         (options.canOpenRun
-          ? linkButton('open-run', version.run_id, 'Show this run in the Runs view', h('code', {}, version.run_id.slice(0, 12)))
+          ? linkButton(
+              'open-run',
+              version.run_id,
+              'Show this run in the Runs view',
+              h('code', {}, version.run_id.slice(0, 12))
+            )
           : h('code', { title: version.run_id }, version.run_id.slice(0, 12)))
     ],
     [
@@ -232,14 +248,20 @@ function versionCard(version: VersionInfo, options: ModelDetailOptions): HTMLEle
 }
 
 function rulesList(rules: Record<string, string[]>): HTMLElement {
-  const aliases = Object.keys(rules).filter(alias => rules[alias].length > 0).sort();
+  const aliases = Object.keys(rules)
+    .filter(alias => rules[alias].length > 0)
+    .sort();
   if (aliases.length === 0) {
     return h('p', { class: 'mlops-Muted' }, 'No metric rules: a promotion needs a validated notebook version.');
   }
   return keyValues(
     aliases.map(alias => [
       alias,
-      h('span', {}, rules[alias].map(rule => h('code', { class: 'mlops-Rule' }, rule)))
+      h(
+        'span',
+        {},
+        rules[alias].map(rule => h('code', { class: 'mlops-Rule' }, rule))
+      )
     ])
   );
 }
@@ -276,7 +298,11 @@ function aliasHistory(entries: AuditEntry[] | null): HTMLElement {
             ' → ',
             after ? `v${after}` : 'none'
           ),
-          h('span', { class: `mlops-History-action mlops-History-${entry.action}` }, forced ? 'forced promotion' : entry.action)
+          h(
+            'span',
+            { class: `mlops-History-action mlops-History-${entry.action}` },
+            forced ? 'forced promotion' : entry.action
+          )
         ),
         h(
           'div',

@@ -52,26 +52,20 @@ export class PromoteBody extends FormBody<PromoteRequest> {
 
     append(
       this.node,
-      h(
-        'label',
-        { class: 'mlops-Form-field' },
-        h('span', { class: 'mlops-Form-label' }, 'Version'),
-        this._version
-      ),
+      h('label', { class: 'mlops-Form-field' }, h('span', { class: 'mlops-Form-label' }, 'Version'), this._version),
       h(
         'label',
         { class: 'mlops-Form-field' },
         h('span', { class: 'mlops-Form-label' }, 'Alias'),
         this._alias,
-        h('datalist', { id: listId }, aliases.map(a => h('option', { value: a })))
+        h(
+          'datalist',
+          { id: listId },
+          aliases.map(a => h('option', { value: a }))
+        )
       ),
       this._holder,
-      h(
-        'label',
-        { class: 'mlops-Form-field' },
-        h('span', { class: 'mlops-Form-label' }, 'Reason'),
-        this._reason
-      ),
+      h('label', { class: 'mlops-Form-field' }, h('span', { class: 'mlops-Form-label' }, 'Reason'), this._reason),
       isAdmin &&
         h(
           'label',

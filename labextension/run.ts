@@ -8,14 +8,8 @@ import { caretLeftIcon, copyIcon } from '@jupyterlab/ui-components';
 
 import { RunSummary } from './api';
 import { h } from './dom';
-import { KeyValueRow, keyValues, section } from './elements';
-import {
-  absoluteTime,
-  formatDuration,
-  formatMetric,
-  relativeTime,
-  statusLabel
-} from './format';
+import { KeyValueRow, keyValues, pastTime, section } from './elements';
+import { absoluteTime, formatDuration, formatMetric, relativeTime, statusLabel } from './format';
 
 /** How many metrics a list row shows. */
 export const ROW_METRICS = 3;
@@ -42,9 +36,7 @@ export function keyMetrics(runs: RunSummary[], filter = '', count = ROW_METRICS)
   const named = [...filter.matchAll(/metrics\.(?:`([^`]+)`|"([^"]+)"|([\w\-/]+))/g)]
     .map(m => m[1] ?? m[2] ?? m[3])
     .filter(key => frequency.has(key));
-  const common = [...frequency.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([key]) => key);
+  const common = [...frequency.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([key]) => key);
   return [...new Set([...named, ...common])].slice(0, count);
 }
 
@@ -114,19 +106,10 @@ export function runRow(run: RunSummary, options: RowOptions): HTMLDivElement {
     h(
       'div',
       { class: 'mlops-Run-meta' },
-      h(
-        'span',
-        { 'data-time': run.start_time ?? '', title: `Started ${absoluteTime(run.start_time)}` },
-        relativeTime(run.start_time)
-      ),
+      pastTime(run.start_time, `Started ${absoluteTime(run.start_time)}`),
       duration !== null &&
-        h(
-          'span',
-          { title: run.status === 'RUNNING' ? 'Running for' : 'Duration' },
-          formatDuration(duration)
-        ),
-      options.experimentName &&
-        h('span', { title: 'Experiment' }, options.experimentName),
+        h('span', { title: run.status === 'RUNNING' ? 'Running for' : 'Duration' }, formatDuration(duration)),
+      options.experimentName && h('span', { title: 'Experiment' }, options.experimentName),
       run.notebook_version &&
         h(
           'span',
@@ -138,13 +121,6 @@ export function runRow(run: RunSummary, options: RowOptions): HTMLDivElement {
 }
 
 /** Update the "5 min ago" texts rendered by `runRow` without rebuilding the rows. */
-export function refreshTimes(root: Element): void {
-  root.querySelectorAll<HTMLElement>('[data-time]').forEach(el => {
-    const ms = Number(el.dataset.time);
-    el.textContent = relativeTime(ms || null);
-  });
-}
-
 export interface DetailOptions {
   experimentName: string;
   onBack: () => void;
@@ -162,9 +138,7 @@ export function runDetail(run: RunSummary, options: DetailOptions): HTMLElement 
     ['Experiment', options.experimentName],
     [
       'Started',
-      run.start_time
-        ? h('span', { title: relativeTime(run.start_time) }, absoluteTime(run.start_time))
-        : null
+      run.start_time ? h('span', { title: relativeTime(run.start_time) }, absoluteTime(run.start_time)) : null
     ],
     ['Duration', run.duration_s !== null ? formatDuration(run.duration_s) : null],
     ['User', run.user],
@@ -243,8 +217,7 @@ export function runDetail(run: RunSummary, options: DetailOptions): HTMLElement 
           copyIcon.element({ tag: 'span' })
         )
       ),
-      run.error &&
-        section('Error', h('pre', { class: 'mlops-ErrorText' }, run.error), 'mlops-Section-error'),
+      run.error && section('Error', h('pre', { class: 'mlops-ErrorText' }, run.error), 'mlops-Section-error'),
       section('Overview', keyValues(overview.filter(([, value]) => value)), 'mlops-Section-overview'),
       checks.length > 0 &&
         section(

@@ -9,8 +9,8 @@ import { Message } from '@lumino/messaging';
 
 import { ApiError, asApiError, Experiment, MlopsApi, RunSummary } from './api';
 import { h, replaceChildren } from './dom';
-import { iconButton } from './elements';
-import { keyMetrics, refreshTimes, runDetail, runRow } from './run';
+import { iconButton, refreshLiveTimes } from './elements';
+import { keyMetrics, runDetail, runRow } from './run';
 import { PolledView } from './view';
 
 /** Runs per page, and the most the API returns in one answer. */
@@ -44,8 +44,8 @@ export class RunsView extends PolledView {
       class: 'jp-mod-styled mlops-Filter-input',
       placeholder: 'Filter: metrics.auc > 0.9',
       title:
-        "MLflow search syntax, for example:\n" +
-        "  metrics.auc > 0.9\n" +
+        'MLflow search syntax, for example:\n' +
+        '  metrics.auc > 0.9\n' +
         "  params.max_depth = '6' and status = 'FINISHED'\n" +
         "  tags.`mlops.notebook.version` = '1a2b3c4d5e6f'\n" +
         'Press Enter to apply.',
@@ -97,13 +97,7 @@ export class RunsView extends PolledView {
         this._filterHint
       ),
       this._message,
-      h(
-        'div',
-        { class: 'mlops-Scroll' },
-        this._list,
-        this._placeholder,
-        this._loadMoreButton
-      ),
+      h('div', { class: 'mlops-Scroll' }, this._list, this._placeholder, this._loadMoreButton),
       this._footer
     );
     this._renderExperiments();
@@ -228,9 +222,7 @@ export class RunsView extends PolledView {
   /** Store the experiments; true when the selected one vanished and the query was reset. */
   private _setExperiments(experiments: Experiment[]): boolean {
     this._experiments = experiments;
-    const gone =
-      this._experimentId !== '' &&
-      !experiments.some(e => e.experiment_id === this._experimentId);
+    const gone = this._experimentId !== '' && !experiments.some(e => e.experiment_id === this._experimentId);
     this._renderExperiments();
     if (gone) {
       this._setQuery({ experimentId: '' });
@@ -347,7 +339,7 @@ export class RunsView extends PolledView {
     // Rebuild only when something changed, so auto-refresh keeps focus, hover and selection.
     const signature = JSON.stringify([this._runs, this._experiments, this._experimentId]);
     if (signature === this._rowsSignature) {
-      refreshTimes(this._list);
+      refreshLiveTimes(this._list);
       return;
     }
     this._rowsSignature = signature;

@@ -77,9 +77,7 @@ export abstract class PolledView extends Widget {
 
   /** Show the spinner of the view's refresh buttons. */
   protected setBusy(busy: boolean): void {
-    this.node
-      .querySelectorAll('.mlops-Refresh')
-      .forEach(button => button.classList.toggle('mlops-mod-busy', busy));
+    this.node.querySelectorAll('.mlops-Refresh').forEach(button => button.classList.toggle('mlops-mod-busy', busy));
     this.node.setAttribute('aria-busy', String(busy));
   }
 
