@@ -44,9 +44,19 @@ check-extension:
 	$(BIN)/jupyter server extension list 2>&1 | grep -E "mlops_jupyter.*OK"
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "mlops-jupyter.*enabled.*OK"
 
-lint:
+lint: lint-ts
 	$(BIN)/ruff check mlops_jupyter tests benchmarks conftest.py
 	$(BIN)/ruff format --check --quiet mlops_jupyter tests benchmarks conftest.py
+
+# The sidebar's TypeScript: the API types generated from openapi.yaml up to date, prettier,
+# eslint, then its unit tests (jest). A fresh clone gets its node_modules first.
+.PHONY: lint-ts
+lint-ts: node_modules/.package-lock.json
+	npm run --silent lint:check
+	npm test --silent
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
 
 clean:
 	rm -rf $(VENV) node_modules lib mlops_jupyter/labextension demo-output
