@@ -46,9 +46,20 @@ def api(method):
                 result = self.internal_error()
         if result is not None:
             self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps(result, default=str))
+            self.finish(json.dumps(_without_nan(result), default=str))
 
     return wrapper
+
+
+def _without_nan(value):
+    """NaN and infinities become null: MLflow keeps NaN metrics, and JSON.parse refuses them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _without_nan(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_nan(item) for item in value]
+    return value
 
 
 def _shown(exc: MlopsError) -> dict:
