@@ -10,3 +10,9 @@
 - ``runner``: ``run`` and ``sweep``; ``spec`` / ``dag``: ``pipeline.yaml``
 - ``requirements`` / ``validation``: metric thresholds, validations and their snapshots
 """
+
+import os as _os
+
+# ipykernel 6 imports debugpy, which warns on stderr about Python 3.11's frozen modules in
+# every process that loads papermill or runs a kernel; nobody running notebooks needs it.
+_os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
