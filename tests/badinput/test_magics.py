@@ -46,7 +46,7 @@ CASES = [
     ("tags-not-pairs", "track --tags notapair", "y = 1", {}, "'notapair' is not key=value"),
     ("home-is-a-file", "track", "y = 1", {"MLOPS_HOME": "/etc/passwd"}, "MLOPS_HOME /etc/passwd"),
     ("tracking-uri-garbage", "track", "y = 1", {"MLOPS_TRACKING_URI": "garbage://x"}, "MLOPS_TRACKING_URI"),
-    ("runs-count-zero", "runs -n 0", None, {}, "between 1 and 1000"),
+    ("runs-count-zero", "runs -n 0", None, {}, "from 1 to 1000, got 0"),
     ("runs-count-text", "runs -n abc", None, {}, "invalid int value: 'abc'"),
     ("runs-filter-garbage", "runs --filter 'garbage =='", None, {}, "invalid run search"),
     ("runs-unknown-experiment", "runs -e nosuch", None, {}, "no experiment named 'nosuch'"),
