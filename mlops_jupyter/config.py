@@ -69,6 +69,15 @@ def project_root() -> Path:
     return state_dir(create=False).parent
 
 
+def display_path(path: Path) -> str:
+    """``path`` relative to the project root when inside it, else absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(project_root().resolve()))
+    except ValueError:
+        return str(path)
+
+
 # MLflow's tracking and registry stores; a plain path is a local file store.
 TRACKING_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql", "http", "https", "file", "databricks")
 # SQLAlchemy dialects the mlops database runs on (an optional +driver may follow).
