@@ -2,9 +2,9 @@
 
 The project holds the registry seed (real runs and models), a registered model ``churn``
 (v1, v2; v2 is champion), a validated notebook ``nb.ipynb`` with a parameters cell, a notebook
-``draft.ipynb`` never validated, and a paused job ``nightly`` of ``nb.ipynb``. Every case must be refused before it changes any
-of that: the ``writes_nothing`` fixture compares the MLflow store, the mlops database and the
-project's files before and after each test.
+``draft.ipynb`` never validated, and a paused job ``nightly`` of ``nb.ipynb``. Every case must be
+refused before it changes any of that: the ``writes_nothing`` fixture compares the MLflow store, the
+mlops database and the project's files before and after each test.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from .conftest import cli, no_traceback
 LAUGHS = "\n".join(
     [
         'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-        *(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi")),
+        *(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
     ]
 )
 BROKEN_NOTEBOOK = '{"cells": [{"cell_type": "code", "source": "x = 1"'

@@ -15,7 +15,7 @@ from .conftest import cli, no_traceback
 BOMB = "\n".join(
     [
         "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]",
-        *(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi")),
+        *(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi", strict=True)),
     ]
 )
 STEP = "steps:\n  one:\n    notebook: nb.ipynb\n"
@@ -155,7 +155,7 @@ def test_a_broken_notebook_is_refused_before_a_kernel_starts(content, words, wor
 def test_a_directory_named_like_a_notebook_is_refused(world):
     (world / "folder.ipynb").mkdir()
     try:
-        with pytest.raises((BadInput, NotFound), match="folder.ipynb"):
+        with pytest.raises((BadInput, NotFound), match=r"folder\.ipynb"):
             mlops.run(world / "folder.ipynb")
     finally:
         (world / "folder.ipynb").rmdir()

@@ -166,7 +166,7 @@ class Receiver:
         received = self.requests
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
+            def do_POST(self):
                 data = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received.append(
                     {"path": self.path, "headers": dict(self.headers), "raw": data, "json": json.loads(data)}
@@ -204,7 +204,7 @@ class Mailbox:
         box = self.messages
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+            async def handle_DATA(self, server, session, envelope):
                 from email import message_from_bytes
 
                 box.append({"to": list(envelope.rcpt_tos), "message": message_from_bytes(envelope.content)})
@@ -254,7 +254,8 @@ def _pg_bin(name: str) -> str:
     if versions:
         return versions[-1]
     raise RuntimeError(
-        f"PostgreSQL's {name} was not found: run `make system-deps` (scripts/system-deps.sh installs postgresql)"
+        f"PostgreSQL's {name} was not found: "
+        "run `make system-deps` (scripts/system-deps.sh installs postgresql)"
     )
 
 
@@ -273,7 +274,9 @@ class Postgres:
             try:
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise RuntimeError("running as root, and there is no 'postgres' user to run PostgreSQL as")
+                raise RuntimeError(
+                    "running as root, and there is no 'postgres' user to run PostgreSQL as"
+                ) from None
             self.run_as = "postgres"
         self.sockets.mkdir(parents=True)
         if self.run_as:

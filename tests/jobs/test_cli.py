@@ -12,7 +12,8 @@ def test_help_is_instant_and_lists_the_job_commands():
     code = (
         "import sys\nfrom mlops_jupyter.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('mlflow', 'papermill', 'nbformat', 'sqlalchemy', 'croniter', 'cronsim') if m in sys.modules]\n"
+        "heavy = [m for m in ('mlflow', 'papermill', 'nbformat', 'sqlalchemy', 'croniter', 'cronsim') "
+        "if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

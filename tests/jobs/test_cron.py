@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
 from mlops_jupyter.errors import BadInput
 from mlops_jupyter.jobs.cron import Schedule
-
-UTC = timezone.utc
 
 
 def local_times(expression, tz, start, end):
@@ -85,7 +84,7 @@ def test_fall_back_a_wildcard_job_keeps_its_real_time_rhythm_through_both_hours(
     ]
     s = Schedule.parse("*/30 * * * *", "Europe/Berlin")
     real = s.between(datetime(2026, 10, 24, 23, 10, tzinfo=UTC), datetime(2026, 10, 25, 2, 1, tzinfo=UTC))
-    assert {(b - a).total_seconds() for a, b in zip(real, real[1:])} == {1800.0}
+    assert {(b - a).total_seconds() for a, b in pairwise(real)} == {1800.0}
 
 
 def test_next_after_from_inside_the_repeated_hour():

@@ -71,7 +71,7 @@ def test_airflow_dag_runs_the_pinned_notebook_with_papermill_on_the_same_schedul
         == constants["NOTEBOOK_VERSION"]
     )
     args = next(n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "default_args")
-    retries = next(v for k, v in zip(args.keys, args.values) if ast.literal_eval(k) == "retries")
+    retries = next(v for k, v in zip(args.keys, args.values, strict=True) if ast.literal_eval(k) == "retries")
     assert ast.literal_eval(retries) == 2
 
 

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 import time
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import psutil
@@ -185,7 +186,7 @@ def test_failures_kernel_death_and_timeouts_are_recorded_and_retried(
         assert client.get_run(timed_out.run_id).info.status == "FAILED"
         ((kernel_pid, _),) = trace(project, "sleep" if name == "sleeps" else "many")
         wait_for(
-            lambda: not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie",
+            lambda pid=kernel_pid: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie",
             20,
             what="the timed-out kernel to be gone",
         )
@@ -320,7 +321,7 @@ def test_the_concurrency_cap_holds(validated, scheduler_process):
         mlops.run_job(f"capped-{n}")
     firings = [ended(f"capped-{n}", 1)[0] for n in range(3)]
     spans = sorted((f.started_at, f.ended_at) for f in firings)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # never two at once
+    assert all(a[1] <= b[0] for a, b in pairwise(spans)), spans  # never two at once
 
 
 def test_the_cli_shows_jobs_and_history(validated, scheduler_process, project):

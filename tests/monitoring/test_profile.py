@@ -53,7 +53,7 @@ def test_profile_errors(tmp_path, mixed_frames):
         mlops.load_drift_profile(bad)
     with pytest.raises(BadInput, match="sketch=10 is too small"):
         mlops.drift_profile(mixed_frames[0], sketch=10)
-    with pytest.raises(BadInput, match="chisquare.*sketched profile"):
+    with pytest.raises(BadInput, match=r"chisquare.*sketched profile"):
         n = 5000
         ref = pd.DataFrame({"x": np.random.default_rng(0).normal(size=n)})
         mlops.drift(mlops.drift_profile(ref, sketch=200), ref, test="chisquare")

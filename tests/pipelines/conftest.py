@@ -28,7 +28,10 @@ maybe = None
 TYPED_BODY = """\
 import json
 import mlops_jupyter as mlops
-seen = {k: type(v).__name__ for k, v in dict(x=x, ratio=ratio, name=name, flag=flag, layers=layers, options=options).items()}
+seen = {
+    k: type(v).__name__
+    for k, v in dict(x=x, ratio=ratio, name=name, flag=flag, layers=layers, options=options).items()
+}
 mlops.log_metric("x_times_two", x * 2)
 mlops.log_metric("ratio", ratio)
 mlops.set_tag("seen_types", json.dumps(seen, sort_keys=True))

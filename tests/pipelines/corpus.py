@@ -58,7 +58,8 @@ CASES = {
             "from IPython.display import display, update_display\n"
             "handle = display('first', display_id=True)\n"
             "display({'text/plain': 'fixed 1'}, display_id='fixed', raw=True)",
-            "handle.update('second')\nupdate_display({'text/plain': 'fixed 2'}, display_id='fixed', raw=True)",
+            "handle.update('second')\n"
+            "update_display({'text/plain': 'fixed 2'}, display_id='fixed', raw=True)",
             "display({'text/plain': 'fixed 3'}, display_id='fixed', update=True, raw=True)\nprint('done')",
         ]
     ),

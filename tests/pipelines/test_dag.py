@@ -97,7 +97,7 @@ def test_a_failing_step_stops_only_its_dependents_and_resume_reruns_only_what_ch
         if line and not line.startswith((" ", "pipeline run"))  # indented lines are the errors
     }
     assert rows == {"source": "FINISHED", "left": "FAILED", "right": "FINISHED", "final": "UPSTREAM_FAILED"}
-    failed_run = [r for r in runs_of(client) if r.data.tags.get("mlops.pipeline.step") == "left"][0]
+    failed_run = next(r for r in runs_of(client) if r.data.tags.get("mlops.pipeline.step") == "left")
     assert failed_run.info.status == "FAILED" and failed_run.data.tags["mlops.output"]
 
     # Fixed: with --resume the successes stand, the failed step and its dependent run.
@@ -148,7 +148,8 @@ def test_the_example_pipeline_runs(project, client):
     "spec, error, message",
     [
         (
-            "steps:\n  a: {notebook: read.ipynb, depends_on: [b]}\n  b: {notebook: read.ipynb, depends_on: [a]}\n",
+            "steps:\n  a: {notebook: read.ipynb, depends_on: [b]}\n"
+            "  b: {notebook: read.ipynb, depends_on: [a]}\n",
             BadInput,
             "the steps form a cycle: a -> b -> a",
         ),

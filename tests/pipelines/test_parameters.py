@@ -38,7 +38,7 @@ def test_values_from_the_command_line_take_the_type_of_their_default(typed_noteb
 def test_python_values_are_checked_too(typed_notebook):
     nb = Notebook.load(typed_notebook)
     assert nb.typed({"ratio": 3}) == {"ratio": 3.0}
-    with pytest.raises(BadInput, match="'x' of typed.ipynb expects an int"):
+    with pytest.raises(BadInput, match=r"'x' of typed\.ipynb expects an int"):
         nb.typed({"x": "six"})
     with pytest.raises(BadInput, match="expects an int, got True"):
         nb.typed({"x": True})
@@ -68,7 +68,7 @@ def test_bad_files_are_named(project):
     with pytest.raises(NotFound, match="notebook not found"):
         Notebook.load(project / "missing.ipynb")
     (project / "broken.ipynb").write_text("{not json")
-    with pytest.raises(BadInput, match="broken.ipynb is not a valid notebook"):
+    with pytest.raises(BadInput, match=r"broken\.ipynb is not a valid notebook"):
         Notebook.load(project / "broken.ipynb")
     (project / "params.yaml").write_text("- just\n- a list\n")
     with pytest.raises(BadInput, match="must hold a mapping"):

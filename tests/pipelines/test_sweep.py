@@ -45,7 +45,8 @@ def test_each_point_gets_a_fresh_kernel_even_when_forked(notebook, client):
             "import os, numpy as np\nimport mlops_jupyter as mlops\n"
             "mlops.log_metric('leaked', int('marker' in globals()))\nmarker = True\n"
             "mlops.log_metric('pid', os.getpid())\nmlops.log_metric('draw', float(np.random.rand()))\n"
-            "mlops.log_metric('cwd_is_project', int(os.getcwd() == os.path.dirname(os.environ['MLOPS_NOTEBOOK_PATH'])))",
+            "mlops.log_metric('cwd_is_project', int(os.getcwd() == "
+            "os.path.dirname(os.environ['MLOPS_NOTEBOOK_PATH'])))",
         ],
         "i = 0",
     )
@@ -62,7 +63,8 @@ def test_a_failing_point_does_not_stop_the_others_and_the_cli_exits_nonzero(note
     notebook(
         "flaky.ipynb",
         [
-            "import mlops_jupyter as mlops\nif i == 2: raise RuntimeError('point two')\nmlops.log_metric('ok', i)"
+            "import mlops_jupyter as mlops\nif i == 2: raise RuntimeError('point two')\n"
+            "mlops.log_metric('ok', i)"
         ],
         "i = 0",
     )
@@ -86,7 +88,7 @@ def test_a_failing_point_does_not_stop_the_others_and_the_cli_exits_nonzero(note
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=f"sqlite:///{project / '.mlops' / 'mlflow.db'}")
-    parent = [r for r in runs_of(client) if r.data.tags.get("mlops.kind") == "sweep"][0]
+    parent = next(r for r in runs_of(client) if r.data.tags.get("mlops.kind") == "sweep")
     assert parent.info.status == "FAILED" and parent.data.tags["mlops.sweep.failed"] == "1"
 
 
@@ -112,7 +114,7 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     assert len(list(project.glob("started-*"))) == 2
     started = time.time()
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
-    out, err = proc.communicate(timeout=90)
+    _out, err = proc.communicate(timeout=90)
 
     assert proc.returncode == 130, err
     assert time.time() - started < 30

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 
 import pytest

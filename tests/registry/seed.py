@@ -32,7 +32,7 @@ MLFLOW_PATH_COLUMNS = (
     ("logged_models", "artifact_location"),
     ("model_versions", "storage_location"),
 )
-_built: dict[str, "Seed"] = {}
+_built: dict[str, Seed] = {}
 
 
 @dataclass

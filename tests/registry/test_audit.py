@@ -48,7 +48,7 @@ def test_an_entry_rewritten_with_a_fresh_hash_breaks_the_next_link(log):
         ).fetchone()
     from datetime import datetime
 
-    prev, time, actor, role, action, target, before, after = row
+    prev, time, _actor, role, action, target, before, after = row
     forged = audit.entry_hash(
         prev,
         datetime.fromisoformat(time),

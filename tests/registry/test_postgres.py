@@ -1,5 +1,7 @@
 """Promotions racing on PostgreSQL: the audit head's row lock serializes them as SQLite's write lock does."""
 
+from itertools import pairwise
+
 import mlops_jupyter as mlops
 from mlops_jupyter import db
 from mlops_jupyter.errors import Conflict
@@ -15,7 +17,7 @@ def test_racing_promotions_on_postgresql_take_turns_with_truthful_entries(
     outcomes = race(["1", "2", "3"])
     assert all(not isinstance(o, Exception) for o in outcomes.values()), outcomes
     moves = history.changes("churn", "champion")
-    for earlier, later in zip(moves, moves[1:]):
+    for earlier, later in pairwise(moves):
         assert later["before"] == {"version": earlier["after"]["version"]}
     assert str(client.get_registered_model("churn").aliases["champion"]) == moves[-1]["after"]["version"]
 

@@ -1,7 +1,8 @@
 """Gated promotion, rollback, and promotions racing on one alias."""
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
@@ -156,10 +157,10 @@ def test_rollback_refuses_when_the_alias_was_moved_outside_mlops(versions, clien
 
 
 def test_what_was_champion_at_a_given_time(versions):
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     mlops.promote("churn", versions["weak"], to="champion")
     time.sleep(0.01)
-    between = datetime.now(timezone.utc)
+    between = datetime.now(UTC)
     time.sleep(0.01)
     mlops.promote("churn", versions["mid"], to="champion")
     mlops.promote("churn", versions["weak"], to="challenger")
@@ -176,7 +177,7 @@ def test_racing_promotions_take_turns_and_the_audit_log_tells_the_truth(versions
     assert all(not isinstance(o, Exception) for o in outcomes.values()), outcomes
     moves = history.changes("churn", "champion")
     assert len(moves) == 3 and moves[0]["before"] is None
-    for earlier, later in zip(moves, moves[1:]):
+    for earlier, later in pairwise(moves):
         assert later["before"] == {"version": earlier["after"]["version"]}  # each names its real predecessor
     assert champion(client) == moves[-1]["after"]["version"]
     assert audit.verify() == []

@@ -164,8 +164,8 @@ async def test_an_unreachable_tracking_server_is_503_naming_it_without_its_passw
 
     assert status == 503 and answer["code"] == "unavailable"
     assert (
-        answer["error"]
-        == f"the tracking server at http://mlops:***@{uri.split('@')[1]} cannot be reached (connection refused)"
+        answer["error"] == f"the tracking server at http://mlops:***@{uri.split('@')[1]} "
+        "cannot be reached (connection refused)"
     )
     assert "s3cret" not in json.dumps(answer)
 

@@ -87,7 +87,8 @@ def tracked_cells(n: int, experiment: str) -> str:
         "import time\nstarts = []\n"
         f"for i in range({n}):\n"
         "    starts.append(int(time.time() * 1000))\n"
-        f"    get_ipython().run_cell_magic('mlops', 'track -e {experiment} -n r' + str(i) + ' --metrics m', 'm = ' + str(i))\n"
+        f"    get_ipython().run_cell_magic('mlops', 'track -e {experiment} -n r' + str(i)"
+        f" + ' --metrics m', 'm = ' + str(i))\n"
         "print(starts)"
     )
 
@@ -116,7 +117,7 @@ def test_sigkill_right_after_tracked_cells_loses_no_run_and_the_cli_replays_them
         i = int(run.info.run_name[1:])
         assert run.data.metrics == {"m": float(i)}
         # The cell's time, not the replay's.
-        assert starts[i] <= run.info.start_time <= (starts + [killed_at])[i + 1]
+        assert starts[i] <= run.info.start_time <= [*starts, killed_at][i + 1]
     assert journals(mlops_home) == []
 
 
@@ -194,7 +195,7 @@ def test_runs_tracked_while_the_server_is_down_appear_once_it_is_back(kernel, ml
         assert sorted(r.info.run_name for r in runs) == ["r0", "r1", "r2"]
         for run in runs:
             i = int(run.info.run_name[1:])
-            assert starts[i] <= run.info.start_time <= (starts + [back_at])[i + 1]
+            assert starts[i] <= run.info.start_time <= [*starts, back_at][i + 1]
             assert run.data.metrics == {"m": float(i)}
         status = json.dumps(k.run("%mlops status"))
         assert "pending" not in status.replace("pending events: 0", "")

@@ -13,7 +13,7 @@ from tests.conftest import kernel_env
 
 
 def test_tracked_cell_in_a_kernel_becomes_a_run_with_notebook_version(run_notebook, client):
-    nb, path = run_notebook(
+    _nb, path = run_notebook(
         [
             "%load_ext mlops_jupyter",
             "alpha = 0.5\nmax_depth = 4",

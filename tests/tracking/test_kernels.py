@@ -41,7 +41,7 @@ def test_notebook_version_and_git_are_tagged_and_the_source_is_stored_once_per_v
     _, path = run_notebook(cells, name="train.ipynb")
     v1 = file_version(path)
     run_notebook(
-        cells[:2] + ["%%mlops track -e nbv --metrics m\nm = 3  # edited", cells[3]], name="train.ipynb"
+        [*cells[:2], "%%mlops track -e nbv --metrics m\nm = 3  # edited", cells[3]], name="train.ipynb"
     )
     v2 = file_version(path)
     assert v1 != v2
@@ -71,7 +71,8 @@ def test_two_kernels_tracking_into_one_sqlite_store_lose_nothing(run_notebook, c
     def notebook(k):
         return [
             "%load_ext mlops_jupyter",
-            f"for i in range(25):\n    get_ipython().run_cell_magic('mlops', 'track -e conc -n k{k}-' + str(i) + ' --metrics m', 'm = ' + str(i))",
+            f"for i in range(25):\n    get_ipython().run_cell_magic('mlops', 'track -e conc -n k{k}-'"
+            " + str(i) + ' --metrics m', 'm = ' + str(i))",
             "import mlops_jupyter as mlops; assert mlops.flush(120)",
         ]
 
@@ -108,8 +109,10 @@ def test_load_ext_imports_nothing_heavy():
     code = (
         "import sys, time; t = time.perf_counter()\n"
         "from IPython.testing.globalipapp import start_ipython; ip = start_ipython()\n"
-        "t = time.perf_counter(); ip.run_line_magic('load_ext', 'mlops_jupyter'); dt = time.perf_counter() - t\n"
-        "heavy = [m for m in ('mlflow', 'nbformat', 'papermill', 'shap', 'plotly', 'pandas', 'sqlalchemy') if m in sys.modules]\n"
+        "t = time.perf_counter(); ip.run_line_magic('load_ext', 'mlops_jupyter');"
+        " dt = time.perf_counter() - t\n"
+        "heavy = [m for m in ('mlflow', 'nbformat', 'papermill', 'shap', 'plotly', 'pandas', 'sqlalchemy') "
+        "if m in sys.modules]\n"
         "print(heavy, dt)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

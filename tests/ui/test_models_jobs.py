@@ -9,8 +9,8 @@ notebook. Run now is picked up by a real ``mlops scheduler`` process.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,7 +43,8 @@ NOTEBOOK_CELLS = [
     (
         "x, y = load_breast_cancer(return_X_y=True)\n"
         "x = x[:, :features]\n"
-        "x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y)\n"
+        "x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3,"
+        " random_state=seed, stratify=y)\n"
         "model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(x_train, y_train)\n"
         "auc = float(roc_auc_score(y_test, model.predict_proba(x_test)[:, 1]))\n"
         "mlops.log_metric('auc', auc)\n"

@@ -11,7 +11,8 @@ def test_importing_the_api_loads_no_heavy_library(python):
     code = (
         "import sys, mlops_jupyter as m\n"
         "m.drift, m.drift_profile, m.explain, m.load_drift_profile\n"
-        "print([k for k in ('shap', 'plotly', 'scipy', 'matplotlib', 'ipywidgets', 'sklearn') if k in sys.modules])"
+        "print([k for k in ('shap', 'plotly', 'scipy', 'matplotlib', 'ipywidgets', 'sklearn')"
+        " if k in sys.modules])"
     )
     out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -27,7 +28,8 @@ def test_results_render_as_widgets_and_log_from_a_notebook(run_notebook, client)
             "model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)",
             "rep = mlops.drift(X.iloc[::2], X.iloc[1::2])\nrep",
             "exp = mlops.explain(model, X, max_rows=50)\nexp",
-            "with mlops.track(experiment='nb') as run:\n    rep.log()\n    exp.log()\nmlops.flush()\nprint(run.run_id)",
+            "with mlops.track(experiment='nb') as run:\n    rep.log()\n    exp.log()"
+            "\nmlops.flush()\nprint(run.run_id)",
         ],
         timeout=240,
     )

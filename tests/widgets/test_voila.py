@@ -113,7 +113,8 @@ def test_drift_report_in_voila(voila, page):
     retry(
         page,
         lambda: (choose(page, 1, "flavanoids"), choose(page, 1, "proline")),  # the column dropdown
-        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent.startsWith('proline:'))",
+        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+        ".some(e => e.textContent.startsWith('proline:'))",
     )
     retry(
         page,
@@ -134,7 +135,8 @@ def test_explain_report_in_voila(voila, page):
     retry(
         page,
         lambda: (choose(page, 1, "worst radius"), choose(page, 1, "mean texture")),  # feature dropdown
-        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent === 'Dependence: mean texture')",
+        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+        ".some(e => e.textContent === 'Dependence: mean texture')",
     )
     # a click on a beeswarm point, delivered as plotly.js reports it to the FigureWidget
     before = next(t for t in titles(page) if t.startswith("Row "))
@@ -145,7 +147,10 @@ def test_explain_report_in_voila(voila, page):
                                  event: {altKey: false, ctrlKey: false, metaKey: false, shiftKey: false,
                                          button: 0, buttons: 1}});
     }"""
-    changed = f"() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].some(e => e.textContent.startsWith('Row ') && e.textContent !== {before!r})"
+    changed = (
+        "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+        f".some(e => e.textContent.startsWith('Row ') && e.textContent !== {before!r})"
+    )
     points = iter(range(250, 400, 7))  # a new point each try: a repeated identical event is no change
     retry(page, lambda: page.evaluate(click, next(points)), changed)
 
