@@ -68,7 +68,8 @@ def main() -> None:
     print(f"\nmachine: {os.cpu_count()} cores, load average {load:.2f}")
     print(f"== SHAP on {args.rows:,} x {args.cols}, max_rows={args.max_rows:,} ==")
     print(
-        f"{'model':<36}{'explainer':<22}{'explain s':>10}{'widget s':>10}{'total s':>9}{'unsampled, est. s':>20}"
+        f"{'model':<36}{'explainer':<22}{'explain s':>10}{'widget s':>10}{'total s':>9}"
+        f"{'unsampled, est. s':>20}"
     )
     print("\n".join(rows))
 

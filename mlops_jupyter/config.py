@@ -123,7 +123,8 @@ def _check_scheme(variable: str, uri: str, accepted: tuple[str, ...], plain_path
     shown = f"{scheme}://..." if sep else (uri if len(uri) <= 80 else uri[:80] + "...")  # no credentials
     raise BadInput(
         f"{variable}={shown} is not a URI mlops-jupyter can use",
-        f"Accepted schemes: {', '.join(accepted)} (e.g. {accepted[0]}://...); unset it for the embedded store.",
+        f"Accepted schemes: {', '.join(accepted)} (e.g. {accepted[0]}://...); "
+        "unset it for the embedded store.",
     )
 
 

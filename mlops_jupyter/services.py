@@ -165,7 +165,8 @@ def _unavailable(service: str, uri: str, variable: str, state: str) -> Unavailab
     where = f" at {masked(uri)}" if uri else ""
     return Unavailable(
         f"{service}{where} {state}",
-        f"Check that it is running and that {variable} points at it (unset {variable} for the embedded store).",
+        f"Check that it is running and that {variable} points at it "
+        f"(unset {variable} for the embedded store).",
     )
 
 

@@ -43,7 +43,8 @@ def models(name, filter_string, max_results):
 @click.option(
     "--require",
     multiple=True,
-    help='A metric rule stored for this alias and applied now and to every later promotion, e.g. "auc>=champion".',
+    help="A metric rule stored for this alias and applied now and to every later promotion, "
+    'e.g. "auc>=champion".',
 )
 @click.option(
     "--force", is_flag=True, help="Promote despite failed checks (admins only; recorded as forced)."

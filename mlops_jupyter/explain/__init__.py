@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import BadInput
 from .result import Explanation
 
-__all__ = ["explain", "Explanation"]
+__all__ = ["Explanation", "explain"]
 
 
 def explain(model, X, background=None, max_rows: int = 2000, random_state: int = 0) -> Explanation:

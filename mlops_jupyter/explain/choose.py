@@ -90,7 +90,7 @@ def is_classifier(model) -> bool:
         return bool(sk_is_classifier(model)) or (
             hasattr(model, "predict_proba") and hasattr(model, "classes_")
         )
-    except Exception:  # a non-sklearn object whose tags cannot be read
+    except Exception:  # noqa: BLE001 - a non-sklearn object's tags can fail to read in any way
         return hasattr(model, "predict_proba")
 
 
@@ -98,7 +98,8 @@ def check_fitted(model) -> None:
     if not (hasattr(model, "predict") or hasattr(model, "predict_proba")):
         raise BadInput(
             f"{type(model).__name__} is not a model SHAP can explain: it has no predict or predict_proba",
-            "explain() takes fitted scikit-learn, XGBoost or LightGBM models, or any object with predict/predict_proba.",
+            "explain() takes fitted scikit-learn, XGBoost or LightGBM models, "
+            "or any object with predict/predict_proba.",
         )
     if type(model).__module__.split(".")[0] in ("sklearn", *_TREE_LIBRARIES):
         from sklearn.exceptions import NotFittedError

@@ -87,7 +87,8 @@ class Explanation:
         multi = len(self.classes) > 1
         for k, cls in enumerate(self.classes):
             prefix = f"shap.{metric_name(cls)}." if multi else "shap."
-            for name, value in zip(self.feature_names, np.abs(self.values[:, :, k]).mean(axis=0)):
+            means = np.abs(self.values[:, :, k]).mean(axis=0)
+            for name, value in zip(self.feature_names, means, strict=False):
                 out[prefix + metric_name(name)] = float(value)
         return out
 

@@ -22,7 +22,7 @@ datetime.datetime(2026, 3, 29, 4, 0, tzinfo=datetime.timezone.utc)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import BadInput
@@ -44,11 +44,11 @@ _ACCEPTED = (
 
 def utc(t: datetime) -> datetime:
     """``t`` as an aware UTC time; a naive time (as SQLite gives them back) is taken as UTC."""
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -94,7 +94,7 @@ class Schedule:
         from cronsim import CronSim
 
         local = utc(t).astimezone(self.tz)
-        return next(CronSim(self.cron, local)).astimezone(timezone.utc)
+        return next(CronSim(self.cron, local)).astimezone(UTC)
 
     def latest_at_or_before(self, t: datetime) -> datetime | None:
         """The newest due time at or before ``t``, in UTC (None if it never fired before)."""
@@ -104,7 +104,7 @@ class Schedule:
 
         start = utc(t).replace(microsecond=0) + timedelta(seconds=1)  # reverse iteration is strict
         try:
-            return next(CronSim(self.cron, start.astimezone(self.tz), reverse=True)).astimezone(timezone.utc)
+            return next(CronSim(self.cron, start.astimezone(self.tz), reverse=True)).astimezone(UTC)
         except StopIteration:
             return None
 

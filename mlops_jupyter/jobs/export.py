@@ -5,7 +5,8 @@ its parameters, cron schedule and time zone, retries and timeout, so the exporte
 exactly what the embedded scheduler would.
 
 >>> mlops.export_job("daily-scoring", "airflow", "export/")
-[PosixPath('export/daily-scoring/daily_scoring_dag.py'), PosixPath('export/daily-scoring/daily-scoring-3f9a1c2b7d4e.ipynb')]
+[PosixPath('export/daily-scoring/daily_scoring_dag.py'),
+ PosixPath('export/daily-scoring/daily-scoring-3f9a1c2b7d4e.ipynb')]
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def airflow_dag(job) -> str:
         if job.missed == "catch-up"
         else "skip: Airflow still runs the latest missed interval once; add a freshness check if that matters"
     )
-    return f'''"""Airflow DAG of the mlops job {job.name!r}, exported by `mlops export {job.name} --to airflow`.
+    title = f"Airflow DAG of the mlops job {job.name!r}, exported by `mlops export {job.name} --to airflow`."
+    return f'''"""{title}
 
 Runs {job.notebook} at notebook version {job.notebook_version[:12]} (validation {job.validation_id}),
 the snapshot written beside this file, with Airflow's papermill operator.

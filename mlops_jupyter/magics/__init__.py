@@ -50,7 +50,7 @@ class MagicArgumentParser(argparse.ArgumentParser):
 class MlopsMagics(Magics):
     @line_cell_magic
     def mlops(self, line: str, cell: str | None = None):
-        __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+        __tracebackhide__ = True
         command, _, rest = line.strip().partition(" ")
         if cell is not None:
             if command != "track":

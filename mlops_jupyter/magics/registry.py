@@ -6,13 +6,13 @@ Each table renders as HTML in a notebook and as aligned text in a terminal.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import MagicArgumentParser
 
 
 def _when(ms: int | None) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M") if ms else ""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M") if ms else ""
 
 
 def _num(value) -> str:
@@ -39,9 +39,10 @@ class Table:
     def __repr__(self) -> str:
         if not self.rows:
             return self.empty
-        widths = [max(len(str(x)) for x in col) for col in zip(self.headers, *self.rows)]
-        lines = ["  ".join(str(h).ljust(w) for h, w in zip(self.headers, widths)).rstrip()]
-        lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in self.rows]
+        widths = [max(len(str(x)) for x in col) for col in zip(self.headers, *self.rows, strict=False)]
+        lines = ["  ".join(str(h).ljust(w) for h, w in zip(self.headers, widths, strict=False)).rstrip()]
+        for row in self.rows:
+            lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
         return "\n".join(lines)
 
 

@@ -43,7 +43,7 @@ def track_line(shell, line: str):
 
 
 def track_cell(shell, line: str, cell: str):
-    __tracebackhide__ = True  # noqa: F841
+    __tracebackhide__ = True
     args = _parse(line)
     params = _names(args.params, "--params")
     metrics = _names(args.metrics, "--metrics")
@@ -103,7 +103,7 @@ def track_cell(shell, line: str, cell: str):
 
 def _execute(shell, source: str, tree):
     """Execute the cell in the user namespace; the value of a last expression is returned."""
-    __tracebackhide__ = True  # noqa: F841
+    __tracebackhide__ = True
     filename = shell.compile.cache(source)  # lets tracebacks show the cell's lines
     if tree is None:
         exec(compile(source, filename, "exec"), shell.user_ns)  # raises the SyntaxError
@@ -202,7 +202,8 @@ def _show_status(shell, run, created: bool) -> None:
     if not created or fluent.sink().__class__.__name__ == "Journal":
         return
     label = html.escape(f"{run.name or 'run'} in '{run.experiment}'")
-    from IPython.display import HTML, display as show
+    from IPython.display import HTML
+    from IPython.display import display as show
 
     display = None
     if _has_frontend(shell):

@@ -142,7 +142,8 @@ def start(shell, line: str) -> None:
         notebook=str(notebook) if notebook else None,
     )
     print(
-        f"started run {run.name or ''} in '{run.experiment}'; `%%mlops track --nested` cells become its children"
+        f"started run {run.name or ''} in '{run.experiment}'; "
+        "`%%mlops track --nested` cells become its children"
     )
 
 

@@ -34,8 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import BadInput, NotFound
 from . import requirements
-from .parameters import load_yaml
 from .notebooks import Notebook
+from .parameters import load_yaml
 
 _STEP_NAME = re.compile(r"^[A-Za-z_][\w-]{0,63}$")
 
@@ -214,13 +214,13 @@ def _topological(path: Path, steps: dict[str, PlannedStep]) -> list[str]:
         if state.get(name) == "done":
             return
         if state.get(name) == "visiting":
-            cycle = trail[trail.index(name) :] + [name]
+            cycle = [*trail[trail.index(name) :], name]
             raise BadInput(
                 f"{path}: the steps form a cycle: {' -> '.join(cycle)}", "A pipeline must be acyclic."
             )
         state[name] = "visiting"
         for dep in steps[name].depends_on:
-            visit(dep, trail + [name])
+            visit(dep, [*trail, name])
         state[name] = "done"
         order.append(name)
 

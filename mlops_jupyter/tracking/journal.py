@@ -130,7 +130,7 @@ def read_marks(journal: Path) -> tuple[int, dict[str, str], set[str]]:
 
 
 def remove(journal: Path) -> None:
-    """Delete a journal, its marks and its model pickles (the journal first: it is what replayers look for)."""
+    """Delete a journal, its marks and its model pickles (the journal first: replayers look for it)."""
     for path in (journal, marks_path(journal), *journal.parent.glob(f"{journal.stem}-model-*.pkl")):
         try:
             path.unlink()

@@ -17,7 +17,7 @@ import atexit
 import threading
 import traceback
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from .. import config
 from . import journal, replay
@@ -134,7 +134,7 @@ class LogQueue:
                 self._events.clear()
             try:
                 self._apply(batch)
-            except Exception:  # the writer must outlive any bug, or every flush() would hang
+            except Exception:  # noqa: BLE001 - the writer must outlive any bug, or every flush() would hang
                 traceback.print_exc()
             with self._cond:
                 self._done += len(batch)
@@ -197,7 +197,7 @@ class LogQueue:
                 self.failed.get(local_id),
                 self.waiting.get(local_id),
             )
-        except Exception:  # a broken display must not stop tracking
+        except Exception:  # noqa: BLE001 - a broken display must not stop tracking
             traceback.print_exc()
 
 

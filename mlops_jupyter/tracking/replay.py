@@ -13,8 +13,8 @@ import fcntl
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .. import config
 from . import journal, machinery_warnings

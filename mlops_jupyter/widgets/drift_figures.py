@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from itertools import pairwise
 
 import plotly.graph_objects as go
 
@@ -124,7 +125,7 @@ def column_figure(col, mode: str = "histogram") -> go.Figure:
         fig.update_layout(yaxis_title="ECDF")
     elif plot:
         edges = plot["edges"]
-        centers = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
+        centers = [(a + b) / 2 for a, b in pairwise(edges)]
         width = edges[1] - edges[0]
         for name, color in (("reference", REFERENCE_COLOR), ("current", CURRENT_COLOR)):
             fig.add_bar(x=centers, y=plot[name], width=width, name=name, marker_color=color, opacity=0.55)
