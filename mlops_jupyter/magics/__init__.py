@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from typing import NoReturn
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -36,7 +37,7 @@ class MagicArgumentParser(argparse.ArgumentParser):
     def __init__(self, prog: str, **kwargs):
         super().__init__(prog=f"%mlops {prog}", add_help=False, exit_on_error=False, **kwargs)
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}\n\n{USAGE}")
 
     def parse_line(self, line: str) -> argparse.Namespace:

@@ -171,7 +171,7 @@ def _training_sample(shell, tree, model_name: str):
     """A few rows of the data the cell fit the model on, to infer the model's signature."""
     if tree is None:
         return None
-    candidates = []
+    candidates: list[str] = []
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)

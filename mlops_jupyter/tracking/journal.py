@@ -113,7 +113,7 @@ def marks_path(journal: Path) -> Path:
 
 def read_marks(journal: Path) -> tuple[int, dict[str, str], set[str]]:
     """How far ``journal`` was applied, the MLflow ids of its runs, and which runs ended."""
-    offset, ids, ended = 0, {}, set()
+    offset, ids, ended = 0, dict[str, str](), set[str]()
     try:
         text = marks_path(journal).read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -16,12 +16,14 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
+from types import FrameType
 
 from .. import config
 
 _MACHINERY = ("mlflow", "mlops_jupyter")
 _captured: dict[int, list[str]] = {}  # thread id -> warnings captured since the last take()
-_show = None  # the showwarning ours wraps
+_show: Callable[..., None] = warnings.showwarning  # the showwarning ours wraps (set on install)
 
 
 def install() -> None:
@@ -51,7 +53,7 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
 
 
 def _from_machinery() -> bool:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_globals.get("__name__") or ""
         if name == "__main__":  # the notebook's (or script's) own code

@@ -18,9 +18,13 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .. import config
 from . import journal, replay
+
+if TYPE_CHECKING:
+    from .writer import RunWriter
 
 SETTLE = 0.01  # seconds without new events before the writer starts (see _settle)
 # (local id, MLflow id, why the store refused the run, why it is not written yet)
@@ -35,7 +39,7 @@ class LogQueue:
         self._put = 0
         self._done = 0
         self._waiting = 0  # threads inside flush()
-        self._writer = None
+        self._writer: RunWriter | None = None
         self._left: list[replay.Item] = []  # journaled events the store could not take yet
         self._why: str | None = None  # why it could not
         self._later: dict[str, list[Listener]] = {}  # listeners of runs not written yet
@@ -52,7 +56,7 @@ class LogQueue:
         atexit.register(self.close)
 
     @property
-    def writer(self):
+    def writer(self) -> RunWriter:
         if self._writer is None:
             from .writer import RunWriter
 

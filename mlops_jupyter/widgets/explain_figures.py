@@ -110,7 +110,7 @@ def beeswarm_figure(exp, k: int = 0, top: int = TOP) -> go.Figure:
 
 def dependence_figure(exp, k: int, feature: int, color_by: int | None) -> go.Figure:
     x = numeric_column(exp, feature)
-    marker = {"size": 5, "opacity": 0.8}
+    marker: dict[str, object] = {"size": 5, "opacity": 0.8}
     if color_by is not None:
         marker.update(
             color=numeric_column(exp, color_by),

@@ -13,6 +13,8 @@ import plotly.graph_objects as go
 
 
 class FigureSlot(W.Box):
+    children: tuple[W.Widget, ...]  # ipywidgets' trait, for the type checker
+
     def __init__(self, figure: go.Figure, on_click=None, **layout):
         self._on_click = on_click
         super().__init__(layout=W.Layout(**layout))
