@@ -77,9 +77,15 @@ check-extension:
 	$(BIN)/jupyter server extension list 2>&1 | grep -E "mlops_jupyter.*OK"
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "mlops-jupyter.*enabled.*OK"
 
-lint: lint-ts
+lint: lint-ts typecheck
 	$(BIN)/ruff check mlops_jupyter tests benchmarks conftest.py
 	$(BIN)/ruff format --check --quiet mlops_jupyter tests benchmarks conftest.py
+	$(BIN)/lint-imports --no-cache
+
+# mypy on mlops_jupyter/ ([tool.mypy] in pyproject.toml).
+.PHONY: typecheck
+typecheck:
+	$(BIN)/mypy
 
 # The sidebar's TypeScript: the API types generated from openapi.yaml up to date, prettier,
 # eslint, then its unit tests (jest). A fresh clone gets its node_modules first.
