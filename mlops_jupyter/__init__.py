@@ -45,13 +45,13 @@ _API = {
     "model": "registry.models:model",
     "promote": "registry.promotion:promote",
     "rollback": "registry.promotion:rollback",
-    "audit": "registry.audit:log",
+    "audit": "governance.audit:log",
     "model_card": "registry.card:model_card",
     # pipelines
     "run": "pipelines.runner:run",
     "sweep": "pipelines.runner:sweep",
     "validate": "pipelines.validation:validate",
-    "validations": "pipelines.validation:validations",
+    "validations": "governance.validations:validations",
     # production jobs
     "schedule": "jobs.api:schedule",
     "jobs": "jobs.api:jobs",

@@ -195,7 +195,7 @@ def wait_for_firing(mlops, name: str, timeout: float = 300):
 
 
 def audit(mlops) -> None:
-    from .registry import audit as audit_log
+    from .governance import audit as audit_log
 
     step("The audit log: every governed action, hash-chained")
     for entry in mlops.audit(limit=8):

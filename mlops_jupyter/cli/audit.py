@@ -14,7 +14,7 @@ import click
 def audit(model, action, since, until, limit, at, verify):
     """Show the audit log of governed actions, or verify that nobody rewrote it."""
     from ..errors import BadInput, MlopsError
-    from ..registry import audit as log
+    from ..governance import audit as log
 
     if verify:
         problems = log.verify()

@@ -11,18 +11,18 @@ def roles(user, role, reason):
     """Show the roles, or give USER the ROLE (viewer, developer, approver, admin; admins only)."""
     from .. import config
     from ..errors import BadInput
-    from ..registry import roles as registry_roles
+    from ..governance import roles as roles_mod
 
     if user and not role:
         raise BadInput(
-            "give both USER and ROLE to change a role", f"Roles: {', '.join(registry_roles.ROLES)}."
+            "give both USER and ROLE to change a role", f"Roles: {', '.join(roles_mod.ROLES)}."
         )
     if user:
-        from ..registry.role_changes import set_role
+        from ..governance.role_changes import set_role
 
         set_role(user, role, reason=reason)
         click.echo(f"{user} is now {role}")
-    table = registry_roles.table()
+    table = roles_mod.table()
     me = config.current_user()
     click.echo(f"you: {me} ({table.role_of(me)})")
     if not table.configured:

@@ -8,7 +8,7 @@ import click
 @click.option("-n", "--max", "limit", default=20, show_default=True, help="How many.")
 def validations(notebook, limit):
     """List validations (of NOTEBOOK if given): version, verdict, who, when, checks."""
-    from ..pipelines.validation import list_validations
+    from ..governance.validations import list_validations
 
     found = list_validations(notebook, limit=limit)
     if not found:

@@ -65,7 +65,7 @@ def schedule(
     """
     from sqlalchemy.exc import IntegrityError
 
-    from ..registry import audit
+    from ..governance import audit
 
     name = spec.job_name(Path(str(notebook)).stem if name is None else name)
     sched = cron.Schedule.parse(cron_expression, tz) if cron_expression else None
@@ -189,7 +189,7 @@ def resume(name: str, *, reason: str | None = None, user: str | None = None) -> 
 
 
 def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -> JobInfo:
-    from ..registry import audit
+    from ..governance import audit
 
     action = "pause" if paused else "resume"
     user = user or config.current_user()
@@ -220,7 +220,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
     from sqlalchemy import delete as sql_delete
     from sqlalchemy import select
 
-    from ..registry import audit
+    from ..governance import audit
 
     user = user or config.current_user()
     role = _require(user, "delete")
@@ -270,7 +270,7 @@ def update(
     version hash); it must be validated, exactly as for :func:`schedule`. ``parameters``
     replaces the parameters and is checked against the pinned notebook.
     """
-    from ..registry import audit
+    from ..governance import audit
 
     user = user or config.current_user()
     role = _require(user, "update")
@@ -384,7 +384,7 @@ def _pin(notebook, version, kernel=None):
 
 
 def _require(user: str, action: str) -> str:
-    from ..registry import roles
+    from ..governance import roles
 
     return roles.require(
         user, NEEDS[action], action=f"{action} a job" if action != "run" else "run a job now"
@@ -404,7 +404,7 @@ def _options(retries, retry_delay, timeout, missed, alerts, retrain_job, registe
 
 
 def _model_name(name: str) -> str:
-    from ..registry import names
+    from ..governance import names
 
     return names.model_name(name)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadInput, GateRefused
+from ..governance.validations import row_for_version
 from ..tracking.notebook import short, version_of
-from ..pipelines.validation import row_for_version
 
 
 @dataclass

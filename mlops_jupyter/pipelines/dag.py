@@ -106,7 +106,7 @@ def run_pipeline(
         expected_steps=len(pipeline.steps),
     ) as ex:
         factory = RunFactory(experiment or pipeline.experiment or config.default_experiment())
-        from ..tracking.writer import display_path
+        from ..config import display_path
 
         where = display_path(pipeline.path)
         parent = factory.create(

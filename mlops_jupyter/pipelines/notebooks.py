@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..tracking.writer import display_path
+from ..config import display_path
 from . import parameters as params_mod
 from .step import Step
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import html as html_lib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from . import audit, names
+from ..governance import audit, names
 from .store import client, model_version, registered_model
 
 TOP_FEATURES = 10
@@ -111,7 +111,7 @@ def _when(ms_or_text) -> str:
     if ms_or_text is None:
         return ""
     if isinstance(ms_or_text, (int, float)):
-        return datetime.fromtimestamp(ms_or_text / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return datetime.fromtimestamp(ms_or_text / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return str(ms_or_text)
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..errors import GateRefused
+from ..governance.validations import row_for_version
 from ..tracking.notebook import short
 from . import rules as rules_mod
-from ..pipelines.validation import row_for_version
 
 
 @dataclass
@@ -100,7 +100,8 @@ def validation_check(version: str, run, *, session=None) -> tuple[Check, object]
         Check(
             "validated",
             True,
-            f"notebook version {short(nb_version)} of {notebook} validated by {row.user} on {when} (run {row.run_id})",
+            f"notebook version {short(nb_version)} of {notebook} validated by {row.user} on {when} "
+            f"(run {row.run_id})",
         ),
         row,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import audit, names
+from ..governance import audit, names
 
 MOVES = ("promote", "rollback")
 

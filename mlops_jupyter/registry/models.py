@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 
 from .. import config
 from ..errors import BadInput
-from . import audit, names, roles
+from ..governance import audit, names, roles
 from .store import client, model_version, registered_model, run, translated
 
 LINK_TAGS = {
@@ -184,7 +184,7 @@ def get_version(name: str, version: str | int) -> VersionInfo:
 
 
 def _version_info(mv, aliases: dict[str, str]) -> VersionInfo:
-    from ..pipelines.validation import row_for_version
+    from ..governance.validations import row_for_version
 
     tags = dict(mv.tags or {})
     source_run = _run_or_none(mv.run_id)

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 
 from .. import config
 from ..errors import BadInput, Conflict
-from . import audit, gate, history, names, roles, rules
+from ..governance import audit, names, roles
+from . import gate, history, rules
 from .store import client, model_version, registered_model, translated
 
 UNSET = object()  # `expect` not given: promote whoever holds the alias now
@@ -133,7 +134,8 @@ def rollback(
         if not held:
             raise Conflict(
                 f"{model}@{alias} has no promotion in the audit log to roll back",
-                "Rollback returns to the holder before the last recorded promotion; promote a version instead.",
+                "Rollback returns to the holder before the last recorded promotion; "
+                "promote a version instead.",
             )
         if current != held[-1]:
             raise Conflict(

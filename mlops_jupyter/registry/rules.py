@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import BadInput
-from . import audit, names, roles
+from ..governance import audit, names, roles
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _RULE = re.compile(r"^\s*(?P<metric>[\w.\-/]+)\s*(?P<op>>=|<=|>|<)\s*(?P<rhs>.+?)\s*$")

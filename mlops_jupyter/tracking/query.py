@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ..config import display_path
 from ..errors import BadInput, NotFound
 from . import store
 from .notebook import file_version, short
-from .writer import VERSIONS_EXPERIMENT, display_path
+from .writer import VERSIONS_EXPERIMENT
 
 MAX_PAGE = 1000
 

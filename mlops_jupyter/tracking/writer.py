@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from .. import config
+from ..config import display_path
 from . import store
 from .environment import environment, git_state
 from .notebook import file_version, short
@@ -228,15 +229,6 @@ class RunWriter:
             _retry(self.client.set_terminated, record, "FINISHED", end_time=now)
         self._versions[version] = record
         return record
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the project root when inside it, else absolute."""
-    path = Path(path).resolve()
-    try:
-        return str(path.relative_to(config.project_root().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _retry(fn, *args, **kwargs):

@@ -28,7 +28,7 @@ def test_the_store_migrates_and_keeps_jobs_on_postgresql(postgres_store, validat
         "pause",
         "update",
     ]
-    from mlops_jupyter.registry.audit import verify
+    from mlops_jupyter.governance.audit import verify
 
     assert verify() == []
 

@@ -7,8 +7,9 @@ import pytest
 import mlops_jupyter as mlops
 from mlops_jupyter.cli import main
 from mlops_jupyter.errors import BadInput, Forbidden
-from mlops_jupyter.pipelines.validation import latest, list_validations, materialize
-from mlops_jupyter.registry import audit
+from mlops_jupyter.governance import audit
+from mlops_jupyter.governance.validations import latest, list_validations
+from mlops_jupyter.pipelines.validation import materialize
 from mlops_jupyter.tracking.notebook import file_version
 
 BODY = (

@@ -8,7 +8,7 @@ import pytest
 
 import mlops_jupyter as mlops
 from mlops_jupyter.cli import main
-from mlops_jupyter.registry import audit
+from mlops_jupyter.governance import audit
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from mlflow.utils.validation import (
 )
 
 from mlops_jupyter.errors import BadInput
-from mlops_jupyter.registry import names
+from mlops_jupyter.governance import names
 
 MODEL_NAMES = [
     "churn",

@@ -5,7 +5,8 @@ from itertools import pairwise
 import mlops_jupyter as mlops
 from mlops_jupyter import db
 from mlops_jupyter.errors import Conflict
-from mlops_jupyter.registry import audit, history
+from mlops_jupyter.governance import audit
+from mlops_jupyter.registry import history
 
 
 def test_racing_promotions_on_postgresql_take_turns_with_truthful_entries(

@@ -8,7 +8,8 @@ import pytest
 
 import mlops_jupyter as mlops
 from mlops_jupyter.errors import BadInput, Conflict, Forbidden, GateRefused
-from mlops_jupyter.registry import audit, history, rules
+from mlops_jupyter.governance import audit
+from mlops_jupyter.registry import history, rules
 
 ORDER = ("weak", "mid", "strong", "failed_validation", "never_validated")
 

@@ -4,7 +4,7 @@ import pytest
 
 import mlops_jupyter as mlops
 from mlops_jupyter.errors import BadInput, Forbidden, NotFound
-from mlops_jupyter.registry import audit
+from mlops_jupyter.governance import audit
 
 
 def test_registering_links_the_version_to_its_run_notebook_and_commit(registry, client):

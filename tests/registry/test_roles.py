@@ -4,7 +4,7 @@ import pytest
 
 from mlops_jupyter.cli import main
 from mlops_jupyter.errors import BadInput, Conflict, Forbidden
-from mlops_jupyter.registry import audit, role_changes, roles
+from mlops_jupyter.governance import audit, role_changes, roles
 
 
 def test_an_unconfigured_project_makes_its_user_admin(mlops_home):

@@ -2,7 +2,7 @@
 
 import re
 
-from mlops_jupyter.registry import audit
+from mlops_jupyter.governance import audit
 
 SAMPLE = {"name": "churn", "version": "1", "user": "bob", "run_id": "0" * 32}
 

@@ -2,7 +2,8 @@
 
 import asyncio
 
-from mlops_jupyter.registry import audit, history
+from mlops_jupyter.governance import audit
+from mlops_jupyter.registry import history
 
 
 async def register_all(api, registry, *labels):

@@ -129,7 +129,7 @@ class VersionHandler(MlopsHandler):
 class CardHandler(MlopsHandler):
     @api
     async def get(self, name: str, version: str):
-        from ...registry import names
+        from ...governance import names
         from ...registry.card import model_card
 
         q = self.query(CardQuery)
@@ -152,7 +152,8 @@ class CardHandler(MlopsHandler):
 class AliasesHandler(MlopsHandler):
     @api
     async def get(self, name: str):
-        from ...registry import audit, history, names, store
+        from ...governance import audit, names
+        from ...registry import history, store
 
         q = self.query(AliasesQuery)
         names.model_name(name)
@@ -198,7 +199,8 @@ class RollbackHandler(MlopsHandler):
 class RulesHandler(MlopsHandler):
     @api
     async def get(self, name: str):
-        from ...registry import names, rules, store
+        from ...governance import names
+        from ...registry import rules, store
 
         names.model_name(name)
         await self.call(store.registered_model, name)
@@ -216,7 +218,7 @@ class RulesHandler(MlopsHandler):
 class AuditHandler(MlopsHandler):
     @api
     async def get(self):
-        from ...registry import audit
+        from ...governance import audit
 
         q = self.query(AuditQuery)
         found, before = await self.call(audit.page, q.model, q.action, q.since, q.until, q.limit, q.before)
@@ -226,7 +228,7 @@ class AuditHandler(MlopsHandler):
 class AuditVerifyHandler(MlopsHandler):
     @api
     async def get(self):
-        from ...registry import audit
+        from ...governance import audit
 
         problems = await self.call(audit.verify)
         return {"ok": not problems, "problems": [p.to_dict() for p in problems]}
@@ -235,7 +237,7 @@ class AuditVerifyHandler(MlopsHandler):
 class RolesHandler(MlopsHandler):
     @api
     async def get(self):
-        from ...registry import roles
+        from ...governance import roles
 
         table = await self.call(roles.table)
         user = self.username
@@ -245,7 +247,7 @@ class RolesHandler(MlopsHandler):
 class RoleHandler(MlopsHandler):
     @api
     async def put(self, user: str):
-        from ...registry import role_changes
+        from ...governance import role_changes
 
         b = self.body(RoleBody)
         table = await self.call(role_changes.set_role, user, b.role, actor=self.username, reason=b.reason)

@@ -10,7 +10,7 @@ on PostgreSQL, the write lock on SQLite). A governed action that also writes els
 promotion moving an MLflow alias) runs inside :func:`transaction`: it re-reads what it
 depends on under the lock, and its entry commits with it or not at all.
 
->>> from mlops_jupyter.registry import audit
+>>> from mlops_jupyter.governance import audit
 >>> audit.record("alice", "approver", "promote", "model:churn@champion",
 ...              before={"version": "5"}, after={"version": "7"}, reason="beats v5")
 """
@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
-from typing import Iterator
+from datetime import UTC, datetime
 
 from .. import db
 from ..orm import AuditEntry, utcnow
-from .tables import AuditHead
+from ..registry.tables import AuditHead
 
 GENESIS = "0" * 64
 ACTIONS = (
@@ -61,13 +61,13 @@ def entry_hash(
 def _utc_text(time: datetime) -> str:
     """The same text whatever the database gives back (SQLite drops the zone, PostgreSQL keeps it)."""
     if time.tzinfo is not None:
-        time = time.astimezone(timezone.utc).replace(tzinfo=None)
+        time = time.astimezone(UTC).replace(tzinfo=None)
     return time.isoformat(timespec="microseconds")
 
 
 def as_utc(time: datetime) -> datetime:
     """``time`` in UTC; a naive time is taken as UTC (how the log stores and shows times)."""
-    return time.replace(tzinfo=timezone.utc) if time.tzinfo is None else time.astimezone(timezone.utc)
+    return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
 
 
 def model_target(model: str, alias: str | None = None) -> str:

@@ -16,7 +16,7 @@ so nothing needs setting up until a team shares the project.
 
 Other areas check their actions the same way:
 
->>> from mlops_jupyter.registry import roles
+>>> from mlops_jupyter.governance import roles
 >>> roles.require("bob", "developer", action="validate")   # raises Forbidden if bob is a viewer
 'developer'
 """
