@@ -31,6 +31,7 @@ def audit(model, action, since, until, limit, at, verify):
         from ..registry import history
 
         moment = log.parse_time(at, end_of_day=True)
+        assert moment is not None  # parsed from text, never None
         held = history.holders_at(model, moment)
         when = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
         if not held:
@@ -38,7 +39,7 @@ def audit(model, action, since, until, limit, at, verify):
         for alias, version in sorted(held.items()):
             click.echo(f"{model}@{alias} at {when}: v{version}")
         return
-    from ..magics.registry import AuditTable
+    from ..views.registry import AuditTable
 
     found, _ = log.page(model, action, since, until, limit)
     click.echo(repr(AuditTable(found)))

@@ -70,7 +70,7 @@ def set_role(user: str, role: str, *, actor: str | None = None, reason: str | No
             _write(path, new_text)
             written = True
     except BaseException:
-        if written:  # the audit entry did not commit: neither does the change
+        if written and old_text is not None:  # the audit entry did not commit: neither does the change
             _write(path, old_text)
         raise
     return roles.table()

@@ -68,7 +68,8 @@ def stack(model: str, alias: str, *, session=None) -> list[str]:
         if entry["action"] == "promote":
             if before is not None and (not held or held[-1] != before):
                 held.append(before)
-            held.append(after)
+            if after is not None:  # a promotion always names the version it moved the alias to
+                held.append(after)
         else:
             if held and held[-1] == before:
                 held.pop()
