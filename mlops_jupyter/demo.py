@@ -59,8 +59,8 @@ def run_demo(notebooks: Path, out: Path) -> None:
 
 
 def track_cells(out: Path) -> None:
-    from .magics.views import RunsTable
     from .tracking import query
+    from .views.runs import RunsTable
 
     step("Experiments: %%mlops track cells in a real kernel (notebooks/quickstart.ipynb)")
     executed = execute(out / "notebooks" / "quickstart.ipynb")

@@ -39,7 +39,7 @@ def audit(model, action, since, until, limit, at, verify):
         for alias, version in sorted(held.items()):
             click.echo(f"{model}@{alias} at {when}: v{version}")
         return
-    from ..magics.registry import AuditTable
+    from ..views.registry import AuditTable
 
     found, _ = log.page(model, action, since, until, limit)
     click.echo(repr(AuditTable(found)))

@@ -26,8 +26,8 @@ def register(run_id, name, description, artifact):
 )
 def models(name, filter_string, max_results):
     """List models with their aliases; with NAME, its versions with key metrics."""
-    from ..magics.registry import ModelsTable, VersionsTable
     from ..registry import models as registry
+    from ..views.registry import ModelsTable, VersionsTable
 
     if name:
         click.echo(repr(VersionsTable(registry.model(name, max_results))))

@@ -7,7 +7,7 @@ import click
 @click.option("--filter", "filter_string", default="", help='MLflow search filter, e.g. "metrics.auc > 0.9".')
 def runs(experiment, max_results, filter_string):
     """List recent runs."""
-    from ..magics.views import RunsTable
     from ..tracking import query
+    from ..views.runs import RunsTable
 
     click.echo(repr(RunsTable(query.search(list(experiment) or None, filter_string, max_results).runs)))

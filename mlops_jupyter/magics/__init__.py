@@ -72,12 +72,12 @@ class MlopsMagics(Magics):
 # sub-command -> "module:function(shell, line)"; modules load on first use
 LINE_COMMANDS = {
     "track": ".track:track_line",
-    "runs": ".views:runs",
-    "experiment": ".views:experiment",
-    "status": ".views:status",
-    "compare": ".views:compare",
-    "start": ".views:start",
-    "end": ".views:end",
+    "runs": ".runs:runs",
+    "experiment": ".runs:experiment",
+    "status": ".runs:status",
+    "compare": ".runs:compare",
+    "start": ".runs:start",
+    "end": ".runs:end",
     "register": ".registry:register",
     "models": ".registry:models",
     "card": ".registry:card",
