@@ -75,7 +75,7 @@ def build(project: Path) -> None:
     from mlops_jupyter import _testing, db
     from mlops_jupyter.orm import Validation
     from mlops_jupyter.registry import rules
-    from mlops_jupyter.tracking import store
+    from mlops_jupyter.tracking import mlflow_store as store
 
     project.mkdir(parents=True)
     os.chdir(project)
@@ -247,7 +247,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached store")
     args = parser.parse_args()
 
-    from mlops_jupyter.tracking.store import quiet_mlflow
+    from mlops_jupyter.tracking.mlflow_store import quiet_mlflow
 
     quiet_mlflow()
     cached = cached_store(args.rebuild)

@@ -41,13 +41,16 @@ SMALL = [
 HEAVY = [
     ("C = 1.0\nseed = 0", True),
     (
-        "import pandas as pd\nimport mlops_jupyter as mlops\nfrom sklearn.datasets import load_breast_cancer\n"
-        "from sklearn.linear_model import LogisticRegression\nfrom sklearn.model_selection import train_test_split\n"
+        "import pandas as pd\nimport mlops_jupyter as mlops\n"
+        "from sklearn.datasets import load_breast_cancer\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import train_test_split\n"
         "from sklearn.metrics import roc_auc_score\nfrom sklearn.preprocessing import StandardScaler",
         False,
     ),
     (
-        "frame = load_breast_cancer(as_frame=True).frame\nX, y = frame.drop(columns='target'), frame['target']\n"
+        "frame = load_breast_cancer(as_frame=True).frame\n"
+        "X, y = frame.drop(columns='target'), frame['target']\n"
         "Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=seed)\nscaler = StandardScaler().fit(Xtr)\n"
         "clf = LogisticRegression(C=C, max_iter=1000).fit(scaler.transform(Xtr), ytr)\n"
         "auc = roc_auc_score(yte, clf.predict_proba(scaler.transform(Xte))[:, 1])\n"
@@ -194,7 +197,8 @@ def bench(label: str, notebook: Path, points: list[dict], workers, out: Path, ro
 
 def report(rows: list[dict], n: int, rounds: int) -> None:
     print(
-        f"\n{'notebook':<15} {'contender':<38} {'total s':>8} {'runs/s':>7} {'vs seq':>7} {'vs pool':>8} {'failed':>6}"
+        f"\n{'notebook':<15} {'contender':<38} {'total s':>8} {'runs/s':>7}"
+        f" {'vs seq':>7} {'vs pool':>8} {'failed':>6}"
     )
     for r in rows:
         print(
@@ -210,7 +214,8 @@ def report(rows: list[dict], n: int, rounds: int) -> None:
         walls = mine[("fork", True)]["seconds"], mine[("fork", False)]["seconds"]
         print(f"\n{label}: tracking overhead per run (forked kernels, medians)")
         print(
-            f"  run duration (kernel hand-over to output notebook): {tracked['run_s'] * 1000:.0f} ms tracked, "
+            f"  run duration (kernel hand-over to output notebook): "
+            f"{tracked['run_s'] * 1000:.0f} ms tracked, "
             f"{run_ms:.0f} ms untracked ({(tracked['run_s'] / untracked['run_s'] - 1) * 100:+.1f}%)"
         )
         print(
@@ -218,7 +223,8 @@ def report(rows: list[dict], n: int, rounds: int) -> None:
             f"{cpu_ms:.0f} ms per run = {cpu_ms / run_ms * 100:.1f}% of a run"
         )
         print(
-            f"  background writer busy: {tracked['writer_s'] / n * 1000:.0f} ms per run (wall, off the execution path)"
+            f"  background writer busy: {tracked['writer_s'] / n * 1000:.0f} ms per run"
+            f" (wall, off the execution path)"
         )
         print(
             f"  sweep wall time: {walls[0]:.2f} s tracked vs {walls[1]:.2f} s untracked "
@@ -244,12 +250,13 @@ def main() -> None:
         out.mkdir()
         import papermill  # noqa: F401 - every contender starts with it imported
 
-        import mlops_jupyter.tracking.store as store
+        import mlops_jupyter.tracking.mlflow_store as store
 
         store.client()  # the store exists before timing (a one-off per project)
         load = os.getloadavg()
         print(
-            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs,"
+            f" load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
         )
         print(f"{args.points} points per sweep; mlops workers: {args.workers or 'default (2 x CPUs)'}")
         rows = bench(

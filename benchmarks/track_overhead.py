@@ -81,7 +81,8 @@ def main() -> None:
 
     shell = start_ipython()
     shell.run_line_magic("load_ext", "mlops_jupyter")
-    from mlops_jupyter.tracking import fluent, store
+    from mlops_jupyter.tracking import fluent
+    from mlops_jupyter.tracking import mlflow_store as store
 
     shell.user_ns["alpha"] = 0.1
     store.quiet_mlflow()
@@ -108,7 +109,7 @@ def main() -> None:
     fluent.flush()
     b2b_total = time.perf_counter() - start
 
-    added_med, added_p95 = summary([t - f for t, f in zip(tracked, floor)])
+    added_med, added_p95 = summary([t - f for t, f in zip(tracked, floor, strict=False)])
     f_med, f_p95 = summary(floor)
     t_med, t_p95 = summary(tracked)
     s_med, s_p95 = summary(sync)

@@ -36,7 +36,7 @@ _API = {
     "runs": "tracking.query:runs_frame",
     # explain and drift
     "explain": "explain:explain",
-    "drift": "monitoring.engine:drift",
+    "drift": "monitoring.drift:drift",
     "drift_profile": "monitoring.profile:drift_profile",
     "load_drift_profile": "monitoring.profile:load_profile",
     # registry and governance
@@ -48,8 +48,8 @@ _API = {
     "audit": "governance.audit:log",
     "model_card": "registry.card:model_card",
     # pipelines
-    "run": "pipelines.runner:run",
-    "sweep": "pipelines.runner:sweep",
+    "run": "pipelines.launch:run",
+    "sweep": "pipelines.launch:sweep",
     "validate": "pipelines.validation:validate",
     "validations": "governance.validations:validations",
     # production jobs

@@ -9,7 +9,8 @@ from pathlib import Path
 def reset_state() -> None:
     """Forget cached clients, engines, queues and runs (after switching state directories)."""
     from . import db
-    from .tracking import fluent, queue, store
+    from .tracking import fluent, queue
+    from .tracking import mlflow_store as store
 
     if queue._queue is not None:
         queue._queue.close()
@@ -25,7 +26,7 @@ def reset_state() -> None:
 
 def fresh_home(path: str | os.PathLike) -> Path:
     """Point ``MLOPS_HOME`` at ``path/.mlops`` with a new, migrated MLflow store (a copy)."""
-    from .tracking.store import ensure_sqlite_store
+    from .tracking.mlflow_store import ensure_sqlite_store
 
     home = Path(path) / ".mlops"
     home.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,7 @@ def explain_and_drift(mlops, run_id: str) -> None:
     import mlflow
     from sklearn.datasets import load_breast_cancer
 
-    from .tracking import store
+    from .tracking import mlflow_store as store
 
     step("Why the champion predicts what it does (SHAP) and whether new data moved (drift)")
     store.load_mlflow()

@@ -74,7 +74,7 @@ def run(
 ):
     """Run a notebook (or a pipeline.yaml) with papermill; every execution is a tracked run."""
     from ..errors import BadInput
-    from ..pipelines import runner
+    from ..pipelines import launch as runner
     from ..pipelines.parameters import parse_assignments
 
     values = parse_assignments(params)

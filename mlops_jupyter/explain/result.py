@@ -147,7 +147,7 @@ class Explanation:
 
     def log(self, run_id: str | None = None, artifact_path: str = "explain") -> None:
         """Log ``shap.*`` metrics plus ``<artifact_path>/report.html`` and ``explanation.json``."""
-        from ..monitoring.runlog import log_result
+        from ..tracking.results import log_result
 
         log_result(
             self.metrics(),

@@ -311,7 +311,7 @@ def update(
             "kernel_name": pinned.kernel_name,
         }
     if kernel and kernel != (changes.get("kernel_name") or current_kernel):
-        from ..pipelines.kernels import kernel_language
+        from ..pipelines.kernel_pool import kernel_language
 
         kernel_language(kernel)  # installed, or BadInput naming those that are
         changes["kernel_name"] = kernel

@@ -140,14 +140,12 @@ def mark_run_failed(run_id: str | None, reason: str) -> None:
     if not run_id:
         return
     try:
-        from mlflow.entities import RunTag
+        from ..tracking.writer import TERMINAL, RunWriter
 
-        from ..tracking.store import client
-
-        c = client()
-        if c.get_run(run_id).info.status in ("FINISHED", "FAILED", "KILLED"):
+        writer = RunWriter()
+        if writer.get_run(run_id).info.status in TERMINAL:
             return
-        c.log_batch(run_id, tags=[RunTag("mlops.error", reason[:500])])
-        c.set_terminated(run_id, "FAILED")
+        writer.log_batch(run_id, tags={"mlops.error": reason[:500]})
+        writer.end_run(run_id, "FAILED")
     except Exception as exc:  # noqa: BLE001 - the history row already says what happened
         log.warning("could not mark run %s failed: %s", run_id, exc)

@@ -611,8 +611,8 @@ class Scheduler:
         import nbformat
         import papermill  # noqa: F401
 
-        from ..pipelines import engine  # noqa: F401
-        from ..tracking import store
+        from ..pipelines import papermill_engine  # noqa: F401
+        from ..tracking import mlflow_store as store
 
         nbformat.validate(nbformat.v4.new_notebook())
         try:

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInput, NotFound
-from . import frames, kernels
+from . import frames, sorted_stats
 from .stattests import EVIDENTLY_CATEGORY_LIMIT, PSI_BINS
 
 FORMAT = 1
@@ -150,7 +150,7 @@ def load_profile(path: str | os.PathLike) -> ReferenceProfile:
     except (ValueError, KeyError, OSError) as exc:
         raise BadInput(
             f"{path} is not a drift profile ({exc})", "Profiles are .npz files from profile.save()."
-        )
+        ) from exc
     columns = {}
     for i, entry in enumerate(meta["columns"]):
         col = ColumnProfile(**entry)
@@ -212,7 +212,7 @@ def profile_column(series, name, kind: str, sketch: int | None, summary: bool = 
         )
     if kind != "numeric":
         return ColumnProfile(name, kind, str(series.dtype), n_rows, int(series.isna().sum()))
-    values = kernels.sorted_finite(frames.numeric_values(series))
+    values = sorted_stats.sorted_finite(frames.numeric_values(series))
     col = ColumnProfile(name, kind, str(series.dtype), n_rows, n_rows - len(values))
     if len(values) == 0:
         return col
@@ -227,7 +227,7 @@ def profile_column(series, name, kind: str, sketch: int | None, summary: bool = 
     if sketch is not None and len(values) > sketch:
         ranks = ((np.arange(sketch) + 0.5) * len(values) / sketch).astype(np.int64)
         quantiles = values[ranks]
-        col.w_error = kernels.wasserstein(values, quantiles)
+        col.w_error = sorted_stats.wasserstein(values, quantiles)
         col.values, col.exact = quantiles, False
     return col
 
@@ -237,8 +237,8 @@ def add_summary(col: ColumnProfile) -> ColumnProfile:
     if col.psi_edges is None and col.values is not None and len(col.values):
         values = col.values
         col.mean, col.std = float(np.mean(values)), float(np.std(values))
-        col.psi_edges = kernels.quantile_edges(values, PSI_BINS)
-        col.psi_counts = kernels.quantile_bin_counts(values, col.psi_edges)
+        col.psi_edges = sorted_stats.quantile_edges(values, PSI_BINS)
+        col.psi_counts = sorted_stats.quantile_bin_counts(values, col.psi_edges)
     return col
 
 

@@ -126,7 +126,7 @@ class DriftReport:
                 + (" ..." if len(skipped) > 5 else "")
             )
         approx = [c.column for c in self.columns if c.computed and not c.exact]
-        if approx:
+        if approx and self.sketch:
             notes.append(
                 f"reference profile is a sketch of {self.sketch:,} quantiles: numeric statistics of "
                 f"{len(approx)} column(s) are approximate (KS within {0.5 / self.sketch:.1e})"
@@ -213,7 +213,7 @@ class DriftReport:
             "drift.n_drifted": float(len(self.drifted_columns)),
         }
         for c in self.columns:
-            if c.computed:
+            if c.computed and c.score is not None:
                 out[f"drift.{metric_name(c.column)}.score"] = float(c.score)
         return out
 
@@ -228,7 +228,7 @@ class DriftReport:
 
     def log(self, run_id: str | None = None, artifact_path: str = "drift") -> None:
         """Log metrics plus ``<artifact_path>/report.html`` and ``report.json`` to a run."""
-        from .runlog import log_result
+        from ..tracking.results import log_result
 
         log_result(
             self.metrics(),

@@ -2,13 +2,15 @@
 
 - ``parameters``: the notebook's ``parameters`` cell, values checked and typed before a kernel starts
 - ``notebooks``: a notebook read once (the text that is versioned is the text that runs)
-- ``step``: one execution (the unit an executor runs) and its result
-- ``engine``: the papermill engine that runs on a handed-over kernel
-- ``kernels`` / ``zygote``: the pool of fresh IPC kernels, spawned or forked from a warm process
+- ``inputs``: the arguments every way of running takes (mappings, paths, timeouts, parameter files)
+- ``step``: one execution as data (the unit an executor runs) and its result
+- ``execute``: a step executed with papermill, then recorded
+- ``papermill_engine``: the papermill engine that runs on a handed-over kernel
+- ``kernel_pool`` / ``zygote``: the pool of fresh IPC kernels, spawned or forked from a warm process
 - ``executors``: local kernel pool or Dask, behind one interface
-- ``recording``: the MLflow side (runs created up front, results written in the background)
-- ``runner``: ``run`` and ``sweep``; ``spec`` / ``dag``: ``pipeline.yaml``
-- ``requirements`` / ``validation``: metric thresholds, validations and their snapshots
+- ``recording``: the MLflow side (runs created up front, results written through the run writer)
+- ``launch``: ``run`` and ``sweep``; ``spec`` / ``dag``: ``pipeline.yaml``
+- ``requirements``: metric thresholds a step must meet
 """
 
 import os as _os

@@ -19,8 +19,8 @@ from typing import Any
 from .. import config
 from ..errors import ExecutionFailed
 from .executors import make_executor
+from .inputs import check_timeout
 from .notebooks import output_dir
-from .runner import check_timeout
 from .spec import Pipeline, PlannedStep
 from .step import StepResult
 

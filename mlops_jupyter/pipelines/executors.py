@@ -20,10 +20,16 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from .. import config
 from ..errors import BadInput, Unavailable, missing_extra
-from .step import Execution, Step, StepResult, execute, record
+from ..tracking.clock import now_ms
+from .execute import execute, record
+from .step import Execution, Step, StepResult
+
+if TYPE_CHECKING:
+    from jupyter_client import AsyncKernelManager
 
 log = logging.getLogger(__name__)
 EXECUTORS = ("local", "dask")
@@ -43,10 +49,10 @@ class Executor(ABC):
     def map(self, steps) -> list[Future]:
         return [self.submit(step) for step in steps]
 
-    def cancel(self) -> None:
+    def cancel(self) -> None:  # noqa: B027 - an optional hook: nothing to stop by default
         """Stop what is running and everything queued (Ctrl-C); their runs end KILLED."""
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> None:  # noqa: B027 - an optional hook: nothing to release by default
         pass
 
     def __enter__(self):
@@ -71,7 +77,7 @@ class LocalExecutor(Executor):
     ):
         """``expected_steps`` known (a sweep, a DAG): start exactly the kernels they need.
         Unknown (a scheduler): keep ``workers`` kernels started ahead of need, always."""
-        from .kernels import KernelPool
+        from .kernel_pool import KernelPool
 
         # Twice the cores by default: a small notebook's kernel waits on messages as much as it computes.
         self.workers = max(1, workers or 2 * (os.cpu_count() or 1))
@@ -85,7 +91,7 @@ class LocalExecutor(Executor):
         self._runners = ThreadPoolExecutor(self.workers, thread_name_prefix="mlops-step")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-record")
         self._cancelled = threading.Event()
-        self._kernels: dict[int, object] = {}  # id(step) -> the kernel running it
+        self._kernels: dict[int, AsyncKernelManager] = {}  # id(step) -> the kernel running it
 
     def submit(self, step: Step) -> Future:
         outer: Future = Future()
@@ -112,7 +118,7 @@ class LocalExecutor(Executor):
         try:
             if self._cancelled.is_set():
                 execution = Execution(
-                    "KILLED", _now(), _now(), None, {"message": "cancelled before it started"}
+                    "KILLED", now_ms(), now_ms(), None, {"message": "cancelled before it started"}
                 )
             else:
                 execution = self._execute(step)
@@ -134,8 +140,8 @@ class LocalExecutor(Executor):
         except Exception as exc:  # noqa: BLE001 - the run is recorded FAILED with the reason
             return Execution(
                 "FAILED",
-                _now(),
-                _now(),
+                now_ms(),
+                now_ms(),
                 None,
                 {"message": str(exc), "ename": type(exc).__name__, "evalue": str(exc)},
             )
@@ -179,8 +185,9 @@ class DaskExecutor(Executor):
         try:
             self.client = Client(address, timeout=f"{connect_timeout}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise Unavailable(
-                f"cannot reach the Dask scheduler at {address}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                f"cannot reach the Dask scheduler at {address}: {why}",
                 "Check the address (tcp://host:8786) and that the scheduler is running.",
             ) from None
         self.workers = workers or max(1, sum(self.client.nthreads().values()))
@@ -220,7 +227,7 @@ def dask_step(step: Step) -> StepResult:
     pool = _pool_for_worker()
     km = pool.acquire() if (step.kernel_name or "python3") == pool.kernel_name else None
     try:
-        from .step import run_step
+        from .execute import run_step
 
         return run_step(step, km, keep_killed=True)  # the caller may have given up on it (Ctrl-C)
     finally:
@@ -232,7 +239,7 @@ def _pool_for_worker():
     global _worker_pool
     with _worker_lock:
         if _worker_pool is None:
-            from .kernels import KernelPool
+            from .kernel_pool import KernelPool
 
             _worker_pool = KernelPool(1, mode="spawn")
             atexit.register(_worker_pool.close)
@@ -285,6 +292,7 @@ def make_executor(
     replay_in_background()  # runs that stopped processes left in their journals
     name, address = choose_executor(name, address, kernels)
     if name == "dask":
+        assert address is not None  # choose_executor refuses a dask executor without one
         return DaskExecutor(address, workers)
     if kernels == "auto":
         # A zygote costs one kernel start of its own: worth it from a few runs on.
@@ -310,9 +318,3 @@ def _forkable(kernel_name: str) -> bool:
         return False
     python = argv[0]
     return argv[1:3] == ["-m", "ipykernel_launcher"] and python in ("python", "python3", sys.executable)
-
-
-def _now() -> int:
-    import time
-
-    return int(time.time() * 1000)

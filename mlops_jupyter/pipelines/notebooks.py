@@ -33,13 +33,14 @@ class Notebook:
 
         The kernel must be installed (BadInput listing those that are, before anything runs).
         """
-        from .kernels import DEFAULT_KERNEL, kernel_language
+        from .kernel_pool import DEFAULT_KERNEL, kernel_language
 
         source = params_mod.read_source(path)
         display = display_path(Path(path))
         metadata = json.loads(source).get("metadata", {})
         named = (metadata.get("kernelspec") or {}).get("name")
         note = None
+        language: str | None
         kernel_chosen = bool(kernel)  # then its language writes the parameters cell
         if kernel:
             language = kernel_language(kernel)
@@ -111,7 +112,7 @@ def missing_language(source: str, kernel: str) -> str | None:
     """The language papermill must be told (the kernel's) when the notebook names none, else None."""
     if notebook_language(json.loads(source).get("metadata", {})):
         return None
-    from .kernels import installed_kernels
+    from .kernel_pool import installed_kernels
 
     return (installed_kernels().get(kernel) or {}).get("language") or "python"
 

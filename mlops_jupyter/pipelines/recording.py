@@ -13,19 +13,17 @@ import json
 import logging
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from .. import config
-from ..tracking import journal, store
-from ..tracking.fluent import param_value
-from ..tracking.writer import RunWriter, _retry
+from ..tracking import journal
+from ..tracking.values import param_value
+from ..tracking.writer import TERMINAL, RunWriter
 from . import requirements
 from .step import Execution, Step, StepResult
 
 log = logging.getLogger(__name__)
-TERMINAL = ("FINISHED", "FAILED", "KILLED")
 
 
 class RunFactory:
@@ -35,7 +33,7 @@ class RunFactory:
         self.uri = uri or config.tracking_uri()
         self.experiment = experiment
         self.writer = RunWriter(self.uri)
-        self.experiment_id = _retry(store.experiment_id, experiment, self.uri)
+        self.experiment_id = self.writer.experiment_id(experiment)
         self._context: dict[tuple[str, str], dict[str, str]] = {}
         self._lock = threading.Lock()
         self.created: list[str] = []
@@ -43,7 +41,7 @@ class RunFactory:
 
     @property
     def client(self):
-        return store.client(self.uri)
+        return self.writer.client
 
     def context(self, notebook_path: str, source: str) -> dict[str, str]:
         """Git, environment and notebook-version tags for a notebook given as its exact text."""
@@ -73,7 +71,7 @@ class RunFactory:
             tags["mlflow.parentRunId"] = parent
         if params:
             tags["mlops.parameters"] = json.dumps(params, default=str)[:8000]
-        run = _retry(self.client.create_run, self.experiment_id, start_time=_now(), tags=tags, run_name=name)
+        run = self.writer.create_run(self.experiment_id, name, tags)
         with self._lock:
             self.created.append(run.info.run_id)
             self.artifact_uris[run.info.run_id] = run.info.artifact_uri
@@ -81,19 +79,17 @@ class RunFactory:
 
     def finish(self, run_id: str, status: str, tags: dict[str, str] | None = None) -> None:
         """End a run that is not a step (a sweep's or a DAG's parent)."""
-        from mlflow.entities import RunTag
-
         if tags:
-            _retry(self.client.log_batch, run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
-        _retry(self.client.set_terminated, run_id, status, end_time=_now())
+            self.writer.log_batch(run_id, tags=tags)
+        self.writer.end_run(run_id, status)
 
     def end_unfinished(self, run_ids, status: str = "KILLED") -> list[str]:
         """End every run in ``run_ids`` that has not ended (KILLED after Ctrl-C)."""
         ended = []
         for run_id in dict.fromkeys(run_ids):
             try:
-                if self.client.get_run(run_id).info.status not in TERMINAL:
-                    _retry(self.client.set_terminated, run_id, status, end_time=_now())
+                if self.writer.get_run(run_id).info.status not in TERMINAL:
+                    self.writer.end_run(run_id, status)
                     ended.append(run_id)
             except Exception as exc:  # noqa: BLE001 - keep ending the others
                 log.warning("could not mark run %s %s: %s", run_id, status, exc)
@@ -143,16 +139,14 @@ def write_step(
     )
     if step.run_id:
         try:
-            if (
-                keep_killed
-                and store.client(config.tracking_uri()).get_run(step.run_id).info.status == "KILLED"
-            ):
+            writer = RunWriter(config.tracking_uri(), known={step.run_id: step.run_id})
+            if keep_killed and writer.get_run(step.run_id).info.status == "KILLED":
                 result.status = "KILLED"
-            _write(step, execution, result, events, check_values)
+            _write(writer, step, execution, result, events, check_values)
         except Exception as exc:  # noqa: BLE001 - the result stands; say tracking failed
             log.warning("could not record run %s: %s", step.run_id, exc)
             result.tracking_error = f"{type(exc).__name__}: {exc}"
-            _end_anyway(step, result)
+            _end_anyway(step.run_id, result)
     return result
 
 
@@ -188,16 +182,17 @@ def _root_results(events: list[dict], run_id: str | None):
     return metrics, checks, values
 
 
-def _write(step: Step, execution: Execution, result: StepResult, events: list[dict], check_values) -> None:
+def _write(
+    writer: RunWriter, step: Step, execution: Execution, result: StepResult, events: list[dict], check_values
+) -> None:
     """Everything about the step's own run in one batch, then nested runs, files and status.
 
     MLflow's SQLite store commits once per kind of value in a batch, and every call looks
     the run up again: one batch instead of one per event, and files copied straight into
     the run's artifact location, keep recording a fraction of a small notebook's run.
     """
-    uri = config.tracking_uri()
-    client = store.client(uri)
     run_id = step.run_id
+    assert run_id is not None  # only a tracked step's run is written
     tags = {
         **step.tags,
         "mlops.duration_s": f"{result.duration_s:.3f}",
@@ -214,26 +209,21 @@ def _write(step: Step, execution: Execution, result: StepResult, events: list[di
         if result.error.get("cell_index") is not None:
             tags["mlops.error.cell"] = str(result.error["cell_index"])
 
-    batch = {
-        "run": run_id,
-        "params": {k: param_value(v) for k, v in step.parameters.items()},
-        "metrics": [],
-        "tags": {},
-    }
+    params = {k: param_value(v) for k, v in step.parameters.items()}
+    metrics: list = []
+    own_tags: dict[str, str] = {}
     rest = []
     for event in events:
         if event.get("run") != run_id or event["op"] not in ("params", "metrics", "tags"):
             rest.append(event)
         elif event["op"] == "params":
             for key, value in event["params"].items():
-                batch["params"].setdefault(key, value)  # the pipeline's value stands
+                params.setdefault(key, value)  # the pipeline's value stands
         elif event["op"] == "metrics":
-            batch["metrics"].extend(event["metrics"])
+            metrics.extend(event["metrics"])
         else:
-            batch["tags"].update(event["tags"])
-    batch["tags"].update(tags)
-    writer = RunWriter(uri, known={run_id: run_id})
-    writer._flush_batch(batch)
+            own_tags.update(event["tags"])
+    writer.log_batch(run_id, params, metrics, {**own_tags, **tags})
     writer.apply(rest)
     _end_open_children(writer, events, run_id, result.status)
 
@@ -245,21 +235,9 @@ def _write(step: Step, execution: Execution, result: StepResult, events: list[di
         traceback = Path(step.output_path).with_name("traceback.txt")
         traceback.write_text(result.error["traceback"], encoding="utf-8")
         files.append((str(traceback), "error"))
-    repository = _artifact_repository(step.artifact_uri)
     for path, artifact_path in files:
-        if repository is not None:
-            repository.log_artifact(path, artifact_path)
-        else:
-            _retry(client.log_artifact, run_id, path, artifact_path)
-    _retry(client.set_terminated, run_id, result.status, end_time=execution.ended)
-
-
-def _artifact_repository(artifact_uri: str | None):
-    if not artifact_uri:
-        return None
-    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
-
-    return get_artifact_repository(artifact_uri)
+        writer.log_artifact(run_id, path, artifact_path, artifact_uri=step.artifact_uri)
+    writer.end_run(run_id, result.status, end_time=execution.ended)
 
 
 def _end_open_children(writer: RunWriter, events: list[dict], root: str, status: str) -> None:
@@ -269,16 +247,11 @@ def _end_open_children(writer: RunWriter, events: list[dict], root: str, status:
     for local in started:
         if local not in ended and local != root and local in writer.run_ids:
             final = status if status != "FINISHED" else "FAILED"
-            _retry(writer.client.set_terminated, writer.run_ids[local], final, end_time=_now())
+            writer.end_run(writer.run_ids[local], final)
 
 
-def _end_anyway(step: Step, result: StepResult) -> None:
+def _end_anyway(run_id: str, result: StepResult) -> None:
     try:
-        client = store.client(config.tracking_uri())
-        _retry(client.set_terminated, step.run_id, result.status if result.ok else "FAILED", end_time=_now())
+        RunWriter(config.tracking_uri()).end_run(run_id, result.status if result.ok else "FAILED")
     except Exception:  # noqa: BLE001 - the store itself is unreachable; the result says so
         pass
-
-
-def _now() -> int:
-    return int(time.time() * 1000)

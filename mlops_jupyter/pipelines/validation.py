@@ -24,7 +24,8 @@ from ..governance import roles, validations
 from . import requirements
 from .executors import make_executor
 from .notebooks import Notebook, output_dir
-from .runner import check_timeout, merged_parameters, wait_all
+from .inputs import check_timeout, merged_parameters
+from .launch import wait_all
 
 
 def validate(
@@ -95,7 +96,7 @@ def validate(
 
 
 def _tag_run(factory, run_id: str, row: validations.ValidationRecord) -> None:
-    from ..tracking.writer import _retry
+    from ..tracking.retry import retry as _retry
 
     _retry(factory.client.set_tag, run_id, "mlops.validation", "passed" if row.passed else "failed")
     _retry(factory.client.set_tag, run_id, "mlops.validation.id", str(row.id))
@@ -107,7 +108,7 @@ def materialize(validation: int | validations.ValidationRecord, dest: str | Path
     Production jobs run from this copy, never from the editable file. The content is
     checked against the validated version, so a tampered store is an error, not a job.
     """
-    from ..tracking import store
+    from ..tracking import mlflow_store as store
     from ..tracking.notebook import version_of
 
     record = validations.get(validation) if isinstance(validation, int) else validation

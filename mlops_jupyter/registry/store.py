@@ -9,7 +9,7 @@ from ..errors import BadInput, Conflict, MlopsError, NotFound, Unavailable
 
 
 def client():
-    from ..tracking import store
+    from ..tracking import mlflow_store as store
 
     return store.client()
 

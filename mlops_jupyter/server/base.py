@@ -193,7 +193,7 @@ def validate(model, data):
 
 def _with_mlflow(fn, *args, **kwargs):
     """Import MLflow safely (see ``store.load_mlflow``) before core code imports it ad hoc."""
-    from ..tracking.store import load_mlflow
+    from ..tracking.mlflow_store import load_mlflow
 
     load_mlflow()
     return fn(*args, **kwargs)

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 
 from ..errors import BadInput, NotFound
-from . import query, store
+from . import mlflow_store, query
 
 
 @dataclass
@@ -62,16 +62,13 @@ def label(run: query.RunSummary) -> str:
 
 def resolve(ids: list[str]) -> list[query.RunSummary]:
     """Runs by full id or by a unique prefix of at least 6 characters among recent runs."""
-    from mlflow.exceptions import MlflowException
-
-    client = store.client()
     found = []
     recent = None
     for item in ids:
         try:
-            found.append(query.summarize(client.get_run(item)))
+            found.append(query.summarize(mlflow_store.get_run(item)))
             continue
-        except MlflowException:
+        except NotFound:
             pass
         if len(item) < 6:
             raise BadInput(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import display_path
 from ..errors import BadInput, NotFound
-from . import store
+from . import mlflow_store
 from .notebook import file_version, short
 from .writer import VERSIONS_EXPERIMENT
 
@@ -73,7 +73,7 @@ def summarize(run) -> RunSummary:
 
 def experiments(include_internal: bool = False) -> list[dict]:
     """Active experiments, most recently used first."""
-    c = store.client()
+    c = mlflow_store.client()
     found = c.search_experiments(order_by=["last_update_time DESC"], max_results=MAX_PAGE)
     return [
         {
@@ -97,7 +97,7 @@ def experiments_page(filter_string: str = "", max_results: int = 100, page_token
     # The notebook-versions bookkeeping experiment is ours, not the user's.
     hidden = f"name != '{VERSIONS_EXPERIMENT}'"
     try:
-        page = store.client().search_experiments(
+        page = mlflow_store.client().search_experiments(
             filter_string=f"{filter_string} AND {hidden}" if filter_string else hidden,
             order_by=["last_update_time DESC"],
             max_results=max_results,
@@ -126,7 +126,7 @@ def experiment_ids(names_or_ids: list[str] | None = None) -> list[str]:
     """Experiment ids for names or ids; all user experiments when none are given."""
     if not names_or_ids:
         return [e["experiment_id"] for e in experiments()]
-    c = store.client()
+    c = mlflow_store.client()
     ids = []
     for item in names_or_ids:
         found = c.get_experiment_by_name(item)
@@ -168,7 +168,7 @@ def search(
     if not ids:
         return RunsPage([], None)
     try:
-        page = store.client().search_runs(
+        page = mlflow_store.client().search_runs(
             ids,
             filter_string or "",
             max_results=max_results,
@@ -184,12 +184,7 @@ def search(
 
 
 def get_run(run_id: str) -> RunSummary:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return summarize(store.client().get_run(run_id))
-    except MlflowException as exc:
-        raise NotFound(f"no run with id {run_id!r}") from exc
+    return summarize(mlflow_store.get_run(run_id))
 
 
 def runs_frame(experiment: str | None = None, max_results: int = 50, filter_string: str = ""):
@@ -235,7 +230,7 @@ class NotebookVersion:
 def notebook_versions(notebook: str | Path) -> list[NotebookVersion]:
     """Versions of ``notebook`` seen by the tracking store, oldest first, with their runs."""
     path = display_path(Path(notebook))
-    c = store.client()
+    c = mlflow_store.client()
     versions_exp = c.get_experiment_by_name(VERSIONS_EXPERIMENT)
     if versions_exp is None:
         return []

@@ -1,5 +1,9 @@
 """Apply run events to MLflow: the one place that writes runs.
 
+Pipelines, jobs and result logging write through the same :class:`RunWriter` methods
+(:meth:`~RunWriter.create_run`, :meth:`~RunWriter.log_batch`, :meth:`~RunWriter.log_artifact`,
+:meth:`~RunWriter.end_run`), so batching limits and lock retries live here only.
+
 The fluent API (``track``, ``log_metric``, the magics) never calls MLflow itself: it
 emits small, JSON-friendly events. In a notebook the events go through a background
 queue into a :class:`RunWriter`, so tracking stays off the cell's critical path; in a
@@ -22,19 +26,20 @@ from __future__ import annotations
 
 import os
 import pickle
-import sqlite3
-import time
 from pathlib import Path
+from typing import Any
 
 from .. import config
 from ..config import display_path
-from . import store
+from . import mlflow_store
+from .clock import now_ms
 from .environment import environment, git_state
 from .notebook import file_version, short
+from .retry import retry
 
 VERSIONS_EXPERIMENT = "mlops-notebook-versions"
 LOCAL_ID_TAG = "mlops.local_id"  # the id the process gave the run in its events
-_RETRIES = 8
+TERMINAL = ("FINISHED", "FAILED", "KILLED")
 
 
 class RunWriter:
@@ -49,7 +54,7 @@ class RunWriter:
 
     @property
     def client(self):
-        return store.client(self.uri)
+        return mlflow_store.client(self.uri)
 
     def apply(self, events: list[dict]) -> None:
         """Apply events in order, folding consecutive params/metrics/tags into one batch."""
@@ -72,12 +77,78 @@ class RunWriter:
         if batch is not None:
             self._flush_batch(batch)
 
+    # -- runs by MLflow id: what pipelines, jobs and result logging write -----------------
+
+    def experiment_id(self, name: str) -> str:
+        return retry(mlflow_store.experiment_id, name, self.uri)
+
+    def get_run(self, run_id: str):
+        """The MLflow run; an unknown id is :class:`~mlops_jupyter.errors.NotFound`."""
+        return mlflow_store.get_run(run_id, self.uri)
+
+    def create_run(
+        self, experiment_id: str, name: str | None, tags: dict[str, str], start_time: int | None = None
+    ):
+        """Create a run with ``tags``; MLflow's run comes back (its ``info`` has id and artifact URI)."""
+        return retry(
+            self.client.create_run,
+            experiment_id,
+            start_time=now_ms() if start_time is None else start_time,
+            tags=tags,
+            run_name=name,
+        )
+
+    def log_batch(
+        self,
+        run_id: str,
+        params: dict[str, Any] | None = None,
+        metrics: list | None = None,
+        tags: dict[str, Any] | None = None,
+    ) -> None:
+        """Params, tags and metric rows (``[key, value, step, time_ms]``) in as few calls as MLflow takes."""
+        from mlflow.entities import Metric, Param, RunTag
+
+        rows = [Metric(k, float(v), int(t), int(s or 0)) for k, v, s, t in metrics or []]
+        values = [Param(k, str(v)) for k, v in (params or {}).items()]
+        labels = [RunTag(k, str(v)) for k, v in (tags or {}).items()]
+        # MLflow caps one batch at 1000 values, 100 of them params and 100 tags.
+        chunks = max(-(-len(values) // 100), -(-len(labels) // 100), -(-len(rows) // 800), 1)
+        for i in range(chunks):
+            retry(
+                self.client.log_batch,
+                run_id,
+                metrics=rows[i * 800 : (i + 1) * 800],
+                params=values[i * 100 : (i + 1) * 100],
+                tags=labels[i * 100 : (i + 1) * 100],
+            )
+
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
+        retry(self.client.log_text, run_id, text, artifact_file)
+
+    def log_artifact(
+        self,
+        run_id: str,
+        path: str | os.PathLike,
+        artifact_path: str | None = None,
+        artifact_uri: str | None = None,
+    ) -> None:
+        """Log a file or a directory; given the run's ``artifact_uri``, a file is copied straight there."""
+        if artifact_uri:
+            from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+            get_artifact_repository(artifact_uri).log_artifact(str(path), artifact_path)
+        elif Path(path).is_dir():
+            retry(self.client.log_artifacts, run_id, str(path), artifact_path)
+        else:
+            retry(self.client.log_artifact, run_id, str(path), artifact_path)
+
+    def end_run(self, run_id: str, status: str, end_time: int | None = None) -> None:
+        retry(self.client.set_terminated, run_id, status, end_time=now_ms() if end_time is None else end_time)
+
     # -- one method per event ---------------------------------------------------------
 
     def _start(self, event: dict) -> None:
-        experiment_id = event.get("experiment_id") or _retry(
-            store.experiment_id, event["experiment"], self.uri
-        )
+        experiment_id = event.get("experiment_id") or self.experiment_id(event["experiment"])
         tags = {"mlflow.user": config.current_user(), **self.context_tags(event), **event.get("tags", {})}
         parent = event.get("parent")
         if parent:
@@ -90,48 +161,22 @@ class RunWriter:
             if found:
                 self.run_ids[event["run"]] = found[0].info.run_id
                 return
-        run = _retry(
-            self.client.create_run,
-            experiment_id,
-            start_time=event["time"],
-            tags=tags,
-            run_name=event.get("name"),
-        )
+        run = self.create_run(experiment_id, event.get("name"), tags, start_time=event["time"])
         self.run_ids[event["run"]] = run.info.run_id
         env = environment()
         self.client.log_text(run.info.run_id, env.requirements, "environment/requirements.txt")
 
     def _flush_batch(self, batch: dict) -> None:
-        from mlflow.entities import Metric, Param, RunTag
-
-        run_id = self.run_ids[batch["run"]]
-        metrics = [Metric(k, float(v), int(t), int(s or 0)) for k, v, s, t in batch["metrics"]]
-        params = [Param(k, str(v)) for k, v in batch["params"].items()]
-        tags = [RunTag(k, str(v)) for k, v in batch["tags"].items()]
-        # MLflow caps one batch at 1000 values, 100 of them params and 100 tags.
-        chunks = max(-(-len(params) // 100), -(-len(tags) // 100), -(-len(metrics) // 800), 1)
-        for i in range(chunks):
-            _retry(
-                self.client.log_batch,
-                run_id,
-                metrics=metrics[i * 800 : (i + 1) * 800],
-                params=params[i * 100 : (i + 1) * 100],
-                tags=tags[i * 100 : (i + 1) * 100],
-            )
+        self.log_batch(self.run_ids[batch["run"]], batch["params"], batch["metrics"], batch["tags"])
 
     def _text(self, event: dict) -> None:
-        _retry(self.client.log_text, self.run_ids[event["run"]], event["text"], event["file"])
+        self.log_text(self.run_ids[event["run"]], event["text"], event["file"])
 
     def _artifact(self, event: dict) -> None:
-        path = Path(event["path"])
-        run_id = self.run_ids[event["run"]]
-        if path.is_dir():
-            _retry(self.client.log_artifacts, run_id, str(path), event.get("artifact_path"))
-        else:
-            _retry(self.client.log_artifact, run_id, str(path), event.get("artifact_path"))
+        self.log_artifact(self.run_ids[event["run"]], event["path"], event.get("artifact_path"))
 
     def _model(self, event: dict) -> None:
-        from .models import log_model
+        from .model_logging import log_model
 
         client = self.client  # flavors log through MLflow's defaults, which the client points at our store
         model, sample = event.get("model"), event.get("sample")
@@ -144,14 +189,14 @@ class RunWriter:
     def _end(self, event: dict) -> None:
         run_id = self.run_ids[event["run"]]
         if event.get("error"):
-            _retry(self.client.log_text, run_id, event["error"], "error/traceback.txt")
-            _retry(self.client.set_tag, run_id, "mlops.error", event["error"].strip().splitlines()[-1][:500])
-        _retry(self.client.set_terminated, run_id, event["status"], end_time=event["time"])
+            self.log_text(run_id, event["error"], "error/traceback.txt")
+            retry(self.client.set_tag, run_id, "mlops.error", event["error"].strip().splitlines()[-1][:500])
+        self.end_run(run_id, event["status"], end_time=event["time"])
 
     def kill(self, run_id: str, end_time: int) -> None:
         """End a run whose process died before ending it."""
         if self.client.get_run(run_id).info.status == "RUNNING":
-            _retry(self.client.set_terminated, run_id, "KILLED", end_time=end_time)
+            self.end_run(run_id, "KILLED", end_time=end_time)
 
     # -- what a run captures without being asked ----------------------------------------
 
@@ -186,7 +231,7 @@ class RunWriter:
             if version is None:
                 try:
                     version = file_version(path)
-                except Exception:  # deleted or half-written since the cell ran: tag what we know
+                except Exception:  # noqa: BLE001 - deleted or half-written since the cell ran: tag what we know
                     return tags
             tags["mlops.notebook.version"] = version
             tags["mlops.notebook.version_run"] = self.version_record(
@@ -202,7 +247,7 @@ class RunWriter:
         """
         if version in self._versions:
             return self._versions[version]
-        experiment_id = _retry(store.experiment_id, VERSIONS_EXPERIMENT, self.uri)
+        experiment_id = self.experiment_id(VERSIONS_EXPERIMENT)
         found = self.client.search_runs(
             [experiment_id],
             f"tags.`mlops.notebook.version` = '{version}'",
@@ -212,41 +257,19 @@ class RunWriter:
         if found:
             record = found[0].info.run_id
         else:
-            now = int(time.time() * 1000)
-            run = _retry(
-                self.client.create_run,
+            now = now_ms()
+            run = self.create_run(
                 experiment_id,
-                start_time=now,
-                run_name=f"{Path(path).name}@{short(version)}",
-                tags={
+                f"{Path(path).name}@{short(version)}",
+                {
                     "mlops.notebook.path": display or display_path(path),
                     "mlops.notebook.version": version,
                     "mlops.kind": "notebook-version",
                 },
+                start_time=now,
             )
             record = run.info.run_id
-            _retry(self.client.log_artifact, record, str(path), "notebook")
-            _retry(self.client.set_terminated, record, "FINISHED", end_time=now)
+            retry(self.client.log_artifact, record, str(path), "notebook")
+            self.end_run(record, "FINISHED", end_time=now)
         self._versions[version] = record
         return record
-
-
-def _retry(fn, *args, **kwargs):
-    """Call ``fn``, waiting out SQLite's "database is locked" when several kernels write."""
-    delay = 0.05
-    for attempt in range(_RETRIES):
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - we re-raise anything that is not a lock
-            if attempt == _RETRIES - 1 or not _is_lock_error(exc):
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
-
-
-def _is_lock_error(exc: BaseException) -> bool:
-    while exc is not None:
-        if isinstance(exc, sqlite3.OperationalError) or "database is locked" in str(exc):
-            return "locked" in str(exc) or "busy" in str(exc)
-        exc = exc.__cause__ or exc.__context__
-    return False

@@ -9,7 +9,8 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import chi2_contingency, ks_2samp, wasserstein_distance
 
 import mlops_jupyter as mlops
-from mlops_jupyter.monitoring import kernels, stattests
+from mlops_jupyter.monitoring import sorted_stats as kernels
+from mlops_jupyter.monitoring import stattests
 
 
 def samples(rng, case: int):

@@ -4,7 +4,7 @@ import json
 import os
 import time
 
-from mlops_jupyter.pipelines.kernels import ForkProvisioner, KernelPool
+from mlops_jupyter.pipelines.kernel_pool import ForkProvisioner, KernelPool
 
 
 def _run(km, code: str) -> str:

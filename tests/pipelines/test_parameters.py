@@ -3,7 +3,7 @@
 import pytest
 
 from mlops_jupyter.errors import BadInput, NotFound
-from mlops_jupyter.pipelines import runner
+from mlops_jupyter.pipelines import launch as runner
 from mlops_jupyter.pipelines.notebooks import Notebook, imported_modules
 from mlops_jupyter.pipelines.parameters import load_param_file
 

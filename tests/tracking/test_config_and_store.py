@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing, config
 from mlops_jupyter.cli import cli
-from mlops_jupyter.tracking import store
+from mlops_jupyter.tracking import mlflow_store as store
 
 
 @pytest.fixture

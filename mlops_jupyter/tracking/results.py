@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-import time
 
-from ..errors import BadInput
+from ..errors import BadInput, NotFound
+from .clock import now_ms
 
 
 def log_result(metrics: dict[str, float], texts: dict[str, str], run_id: str | None = None) -> str | None:
@@ -16,23 +16,19 @@ def log_result(metrics: dict[str, float], texts: dict[str, str], run_id: str | N
     """
     metrics = {k: float(v) for k, v in metrics.items() if v is not None and not math.isinf(float(v))}
     if run_id is not None:
-        from mlflow.entities import Metric
+        from .writer import RunWriter
 
-        from ..tracking.store import client
-
-        mlflow = client()
+        writer = RunWriter()
         try:
-            mlflow.get_run(run_id)
-        except Exception as exc:  # MlflowException for an unknown id
-            raise BadInput(f"no run with id {run_id!r}", "Pass the id of an existing run.") from exc
-        stamp = int(time.time() * 1000)
-        items = [Metric(k, v, stamp, 0) for k, v in metrics.items()]
-        for start in range(0, len(items), 1000):  # MLflow's batch limit
-            mlflow.log_batch(run_id, metrics=items[start : start + 1000])
+            writer.get_run(run_id)
+        except NotFound as exc:  # the caller's argument names no run
+            raise BadInput(exc.message, "Pass the id of an existing run.") from exc
+        stamp = now_ms()
+        writer.log_batch(run_id, metrics=[[k, v, 0, stamp] for k, v in metrics.items()])
         for artifact_file, text in texts.items():
-            mlflow.log_text(run_id, text, artifact_file)
+            writer.log_text(run_id, text, artifact_file)
         return run_id
-    from ..tracking import fluent
+    from . import fluent
 
     run = fluent.active_run()
     if run is None:

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
-import os
+from collections.abc import Iterable
 from concurrent.futures import as_completed, wait
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .. import config
 from ..errors import BadInput
 from . import parameters as params_mod
 from .executors import Executor, choose_executor, make_executor
+from .inputs import check_timeout, mapping, merged_parameters, target_path
 from .notebooks import Notebook, output_dir
 from .step import Step, StepResult
 
@@ -245,32 +245,6 @@ def _factory(experiment: str | None):
     return RunFactory(experiment or config.default_experiment())
 
 
-def merged_parameters(param_file, parameters: dict[str, Any] | None) -> dict[str, Any]:
-    """A parameter file's values, overridden by explicit ones."""
-    values = params_mod.load_param_file(param_file) if param_file else {}
-    return {**values, **mapping(parameters, "parameters", "{'max_depth': 6}")}
-
-
-def mapping(value, what: str, example: str) -> dict:
-    """``value`` if it is a dict with text keys (None: empty); a clear error for anything else."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise BadInput(
-            f"{what} must be a mapping of names to values, got {type(value).__name__} {params_mod.shorten(value)}",
-            f"e.g. {what}={example}",
-        )
-    return value
-
-
-def target_path(target, what: str = "the notebook") -> str:
-    if not isinstance(target, (str, os.PathLike)) or not str(target).strip():
-        raise BadInput(
-            f"{what} must be a path, got {params_mod.shorten(target)}", 'e.g. "notebooks/train.ipynb"'
-        )
-    return str(target)
-
-
 def expand(
     grid: dict[str, Iterable[Any]] | None, points: list[dict[str, Any]] | None
 ) -> list[dict[str, Any]]:
@@ -292,7 +266,7 @@ def expand(
                     f"the sweep of {key!r} has no values", "Give at least one value per swept name."
                 )
             values.append(options)
-        result.extend(dict(zip(keys, combo)) for combo in itertools.product(*values))
+        result.extend(dict(zip(keys, combo, strict=False)) for combo in itertools.product(*values))
     for point in points or []:
         if not isinstance(point, dict):
             raise BadInput(
@@ -350,8 +324,3 @@ def load_points(path: str | Path) -> list[dict[str, Any]]:
             f"{path} must hold a list of parameter mappings", "e.g. - {max_depth: 2}\n- {max_depth: 4}"
         )
     return data
-
-
-def check_timeout(cell_timeout: float | None) -> None:
-    if cell_timeout is not None and not 0 < cell_timeout < math.inf:
-        raise BadInput(f"--cell-timeout must be a positive number of seconds, got {cell_timeout}", None)

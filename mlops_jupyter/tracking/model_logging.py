@@ -99,8 +99,8 @@ def infer_signature(model, sample):
 
     try:
         return mlflow_infer(sample, model.predict(sample))
-    except Exception:  # a model that cannot predict on the sample: log it without a signature
+    except Exception:  # noqa: BLE001 - a model that cannot predict on the sample: log it without a signature
         try:
             return mlflow_infer(sample)
-        except Exception:
+        except Exception:  # noqa: BLE001 - nor describe the sample: no signature at all
             return None

@@ -213,3 +213,15 @@ def experiment_id(name: str, uri: str | None = None) -> str:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "experiment"
+
+
+def get_run(run_id: str, uri: str | None = None):
+    """MLflow's run ``run_id``; an id the store does not know is :class:`~..errors.NotFound`."""
+    from mlflow.exceptions import MlflowException
+
+    from ..errors import NotFound
+
+    try:
+        return client(uri).get_run(run_id)
+    except MlflowException as exc:
+        raise NotFound(f"no run with id {run_id!r}") from exc

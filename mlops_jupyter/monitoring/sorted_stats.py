@@ -1,4 +1,4 @@
-"""Numeric kernels of the drift engine: exact two-sample statistics on sorted columns.
+"""Drift statistics on sorted columns: exact two-sample statistics, the hot loops of drift.
 
 Every statistic here works on *sorted* finite float64 arrays, because a reference profile
 keeps its columns sorted: the reference is sorted once, the current column once, and every
@@ -147,7 +147,7 @@ def histogram_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray
 
 def sturges_edges(low: float, high: float, count: int) -> np.ndarray:
     """``np.histogram_bin_edges(values, bins="sturges")`` from min, max and size alone."""
-    bins = int(math.ceil(math.log2(count) + 1.0))
+    bins = math.ceil(math.log2(count) + 1.0)
     if low == high:
         low, high = low - 0.5, high + 0.5
     return np.linspace(low, high, bins + 1, endpoint=True, dtype=np.float64)

@@ -7,7 +7,7 @@
 >>> report.log()               # metrics and HTML/JSON artifacts into the active run
 
 The reference may be a DataFrame, a :class:`~.profile.ReferenceProfile`, or the path of a
-saved profile. Columns are compared in parallel threads (see :mod:`.kernels` for why).
+saved profile. Columns are compared in parallel threads (see :mod:`.sorted_stats` for why).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..errors import BadInput
-from . import frames, kernels, stattests
+from . import frames, sorted_stats, stattests
 from .profile import ColumnProfile, ReferenceProfile, add_summary, load_profile, profile_column, workers
 from .report import ColumnResult, DriftReport
 
@@ -137,10 +137,10 @@ def _current_kind(series, name, ref_kind: str, ref_has_values: bool) -> str:
     return ref_kind
 
 
-def _workspace() -> kernels.Workspace:
+def _workspace() -> sorted_stats.Workspace:
     ws = getattr(_local, "ws", None)
     if ws is None:
-        ws = _local.ws = kernels.Workspace()
+        ws = _local.ws = sorted_stats.Workspace()
     return ws
 
 
@@ -152,7 +152,7 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
         return res.not_computable("datetime columns are not tested")
     if kind == "numeric":
         values = frames.numeric_values(series)
-        cur = kernels.sorted_finite(values)
+        cur = sorted_stats.sorted_finite(values)
         res.current_missing = 1 - len(cur) / len(series)
         res.n_current = len(cur)
         cur_cats = None
@@ -166,12 +166,14 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
     if res.n_current == 0:
         return res.not_computable("all values missing in the current data")
     if kind == "categorical":
+        assert cur_cats is not None and ref.categories is not None  # counted above and in the profile
         seen = set(ref.categories)
-        unseen = [(c, int(k)) for c, k in zip(*cur_cats) if c not in seen]
+        unseen = [(c, int(k)) for c, k in zip(*cur_cats, strict=False) if c not in seen]
         res.unseen = [c for c, _ in sorted(unseen, key=lambda x: -x[1])[:20]]
         res.unseen_share = sum(k for _, k in unseen) / res.n_current
         res.plot = _category_plot(ref.categories, ref.counts, *cur_cats)
     else:
+        assert cur is not None  # sorted above
         res.out_of_range_share = float(
             (np.searchsorted(cur, ref.min, "left") + len(cur) - np.searchsorted(cur, ref.max, "right"))
             / len(cur)
@@ -179,15 +181,14 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
         res.plot = _numeric_plot(ref, cur)
     if ref.n_unique == 1:
         value = ref.categories[0] if ref.categories else ref.min
-        n_cur = len(np.unique(cur)) if cur is not None else len(cur_cats[0])
+        n_cur = len(_distinct(cur, cur_cats))
         return res.not_computable(
             f"constant in the reference ({value!r}); the current data has {n_cur} distinct value(s)"
         )
 
     n_values = ref.n_unique
     if n_values <= 5:
-        cur_values = np.unique(cur).tolist() if cur is not None else cur_cats[0]
-        n_values = len(set(map(_key, ref.categories)) | set(map(_key, cur_values)))
+        n_values = len(set(map(_key, ref.categories or ())) | set(map(_key, _distinct(cur, cur_cats))))
     name = test or stattests.default_test(kind, ref.n_valid, n_values)
     spec = stattests.TESTS[name]
     if kind not in spec.kinds:
@@ -207,6 +208,17 @@ def compare_column(ref: ColumnProfile, series, kind, role, test, threshold) -> C
     return res
 
 
+def _distinct(cur, cur_cats) -> list:
+    """The distinct values of the current data (sorted values, or categories and counts)."""
+    return np.unique(cur).tolist() if cur is not None else cur_cats[0]
+
+
+def _values(ref: ColumnProfile) -> np.ndarray:
+    """The sorted reference values (or their sketch), which a numeric profile always keeps."""
+    assert ref.values is not None
+    return ref.values
+
+
 def _key(value):
     return (
         float(value) if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) else value
@@ -215,16 +227,17 @@ def _key(value):
 
 def _run_test(name, ref: ColumnProfile, cur, cur_cats) -> tuple[float, float]:
     if name == "ks":
-        d = kernels.ks_statistic(ref.values, cur, _workspace())
+        d = sorted_stats.ks_statistic(_values(ref), cur, _workspace())
         return d, stattests.ks_pvalue(d, ref.n_valid, len(cur))
     if name in ("wasserstein", "psi"):
         add_summary(ref)  # no-op for a saved profile, which has them
     if name == "wasserstein":
-        w = kernels.wasserstein(ref.values, cur)
+        w = sorted_stats.wasserstein(_values(ref), cur)
         return w, w / max(ref.std, 0.001)
     if name == "psi" and ref.kind == "numeric":
+        assert ref.psi_counts is not None and ref.psi_edges is not None  # made by add_summary
         ref_share = ref.psi_counts / ref.n_valid
-        cur_share = kernels.quantile_bin_counts(cur, ref.psi_edges) / len(cur)
+        cur_share = sorted_stats.quantile_bin_counts(cur, ref.psi_edges) / len(cur)
         value = stattests.psi(ref_share, cur_share)
         return value, value
     binned = (
@@ -233,9 +246,10 @@ def _run_test(name, ref: ColumnProfile, cur, cur_cats) -> tuple[float, float]:
         and ref.n_unique > stattests.EVIDENTLY_CATEGORY_LIMIT
     )
     if binned:
-        edges = kernels.sturges_edges(min(ref.min, cur[0]), max(ref.max, cur[-1]), ref.n_valid + len(cur))
-        ref_share = kernels.histogram_counts(ref.values, edges) / len(ref.values)
-        cur_share = kernels.histogram_counts(cur, edges) / len(cur)
+        low, high = min(ref.min, cur[0]), max(ref.max, cur[-1])
+        edges = sorted_stats.sturges_edges(low, high, ref.n_valid + len(cur))
+        ref_share = sorted_stats.histogram_counts(_values(ref), edges) / len(_values(ref))
+        cur_share = sorted_stats.histogram_counts(cur, edges) / len(cur)
     else:
         ref_counts, cur_counts = _aligned_counts(ref, cur, cur_cats, name)
         if name == "chisquare":
@@ -258,21 +272,24 @@ def _run_test(name, ref: ColumnProfile, cur, cur_cats) -> tuple[float, float]:
 def _aligned_counts(ref: ColumnProfile, cur, cur_cats, name):
     """Counts per value over the union of values, in sorted order."""
     if ref.kind == "categorical":
-        ref_map = dict(zip(ref.categories, ref.counts.tolist()))
-        cur_map = dict(zip(*cur_cats))
+        assert ref.categories is not None and ref.counts is not None  # a categorical profile's counts
+        ref_map = dict(zip(ref.categories, ref.counts.tolist(), strict=False))
+        cur_map = dict(zip(*cur_cats, strict=False))
     else:
         if ref.counts is not None:
-            ref_map = dict(zip(map(float, ref.categories), ref.counts.tolist()))
+            assert ref.categories is not None  # kept with the counts
+            ref_map = dict(zip(map(float, ref.categories), ref.counts.tolist(), strict=False))
         elif ref.exact:
-            values, counts = np.unique(ref.values, return_counts=True)
-            ref_map = dict(zip(values.tolist(), counts.tolist()))
+            values, counts = np.unique(_values(ref), return_counts=True)
+            ref_map = dict(zip(values.tolist(), counts.tolist(), strict=False))
         else:
             raise BadInput(
-                f"test {name!r} on {ref.name!r} needs a count per value, which a sketched profile does not keep",
+                f"test {name!r} on {ref.name!r} needs a count per value, "
+                "which a sketched profile does not keep",
                 "Profile this column exactly (sketch=None) or use ks, wasserstein or psi.",
             )
         values, counts = np.unique(cur, return_counts=True)
-        cur_map = dict(zip(values.tolist(), counts.tolist()))
+        cur_map = dict(zip(values.tolist(), counts.tolist(), strict=False))
     keys = sorted(set(ref_map) | set(cur_map), key=frames._sort_key)
     return (
         np.array([ref_map.get(k, 0) for k in keys], np.int64),
@@ -285,27 +302,27 @@ def _numeric_plot(ref: ColumnProfile, cur) -> dict:
     if low == high:
         low, high = low - 0.5, high + 0.5
     edges = np.linspace(low, high, PLOT_BINS + 1)
-    ref_x, ref_f = kernels.ecdf_points(ref.values)
-    cur_x, cur_f = kernels.ecdf_points(cur)
+    ref_x, ref_f = sorted_stats.ecdf_points(_values(ref))
+    cur_x, cur_f = sorted_stats.ecdf_points(cur)
     return {
         "edges": edges.tolist(),
-        "reference": (kernels.histogram_counts(ref.values, edges) / len(ref.values)).tolist(),
-        "current": (kernels.histogram_counts(cur, edges) / len(cur)).tolist(),
+        "reference": (sorted_stats.histogram_counts(_values(ref), edges) / len(_values(ref))).tolist(),
+        "current": (sorted_stats.histogram_counts(cur, edges) / len(cur)).tolist(),
         "ecdf_reference": [ref_x, ref_f],
         "ecdf_current": [cur_x, cur_f],
     }
 
 
 def _category_plot(ref_cats, ref_counts, cur_cats, cur_counts) -> dict:
-    ref_map = dict(zip(ref_cats, ref_counts.tolist()))
-    cur_map = dict(zip(cur_cats, cur_counts.tolist()))
+    ref_map = dict(zip(ref_cats, ref_counts.tolist(), strict=False))
+    cur_map = dict(zip(cur_cats, cur_counts.tolist(), strict=False))
     n_ref, n_cur = max(sum(ref_map.values()), 1), max(sum(cur_map.values()), 1)
     total = {k: ref_map.get(k, 0) / n_ref + cur_map.get(k, 0) / n_cur for k in set(ref_map) | set(cur_map)}
     top = sorted(total, key=lambda k: -total[k])[:PLOT_CATEGORIES]
     ref_share = [ref_map.get(k, 0) / n_ref for k in top]
     cur_share = [cur_map.get(k, 0) / n_cur for k in top]
     if len(total) > len(top):
-        top = top + [f"other ({len(total) - len(top)})"]
+        top = [*top, f"other ({len(total) - len(top)})"]
         ref_share.append(1 - sum(ref_share))
         cur_share.append(1 - sum(cur_share))
     return {"categories": [str(k) for k in top], "reference": ref_share, "current": cur_share}

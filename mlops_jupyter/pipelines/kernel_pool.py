@@ -58,6 +58,7 @@ class ForkProvisioner(LocalProvisioner):
         env = kwargs.get("env") or dict(os.environ)
         self.cwd = kwargs.get("cwd") or os.getcwd()
         self._buffer = bytearray()
+        assert self.zygote is not None  # the pool gives its provisioners the zygote before any launch
         self.pid, self._conn = self.zygote.spawn(cmd[3:], env, str(self.cwd))
         self.pgid = self.pid  # the child called setsid()
         return self.connection_info
@@ -81,7 +82,7 @@ class ForkProvisioner(LocalProvisioner):
         return self._exit
 
     async def send_signal(self, signum: int) -> None:
-        if self.pid is None or self._exit is not None:
+        if self.pid is None or self.pgid is None or self._exit is not None:
             return
         try:
             os.killpg(self.pgid, signum)
@@ -124,7 +125,8 @@ class KernelPool:
         self.dir = tempfile.mkdtemp(prefix="mlops-kernels-")  # short: Unix socket paths are limited
         self._ready: queue.Queue = queue.Queue()
         self._live: set[AsyncKernelManager] = set()
-        self._stopping: dict[AsyncKernelManager, object] = {}  # kernel -> future of its shutdown
+        # kernel -> future of its shutdown
+        self._stopping: dict[AsyncKernelManager, concurrent.futures.Future] = {}
         self._starting: set = set()
         self._closed = False
         self._lock = threading.Lock()
@@ -222,9 +224,9 @@ class KernelPool:
     def _call(self, coro, timeout: float | None = None):
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
-    def _zygote_ready(self) -> bool:
+    def _zygote_ready(self, zygote: Zygote) -> bool:
         try:
-            self.zygote.wait_ready()
+            zygote.wait_ready()
             return True
         except Unavailable as exc:
             log.warning("%s; starting kernels the ordinary way", exc)
@@ -277,7 +279,7 @@ class KernelPool:
         if self.zygote is None:
             return False
         if self._fork_ok is None:  # the first start waits for the zygote, the others share it
-            self._fork_ok = asyncio.ensure_future(asyncio.to_thread(self._zygote_ready))
+            self._fork_ok = asyncio.ensure_future(asyncio.to_thread(self._zygote_ready, self.zygote))
         return await self._fork_ok and self.zygote.alive
 
     async def _stop(self, km: AsyncKernelManager) -> None:
