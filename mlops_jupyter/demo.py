@@ -79,7 +79,7 @@ def run_pipeline(mlops) -> None:
 
 
 def sweep(mlops) -> None:
-    step("A sweep of notebooks/train.ipynb over model × max_depth, in parallel, one child run per point")
+    step("A sweep of notebooks/train.ipynb over model × max_depth, in parallel, one child run per point")  # noqa: RUF001 - a grid's product sign
     table = mlops.sweep(
         "notebooks/train.ipynb",
         grid={"model": ["rf", "gb"], "max_depth": [2, 4, 8]},

@@ -1,5 +1,8 @@
 """``mlops run``: a notebook once, over a sweep, or a pipeline.yaml."""
 
+from collections.abc import Iterable
+from typing import Any
+
 import click
 
 HELP_EPILOG = """\b
@@ -91,7 +94,7 @@ def run(
         if sweeps or points:
             if is_pipeline:
                 raise BadInput("--sweep and --points apply to a notebook, not a pipeline", None)
-            grid = dict(runner.parse_sweep(s) for s in sweeps)
+            grid: dict[str, Iterable[Any]] = dict(runner.parse_sweep(s) for s in sweeps)
             table = runner.sweep(
                 target,
                 grid=grid,
