@@ -23,9 +23,9 @@ from ..errors import Conflict, NotFound
 from ..governance import roles, validations
 from . import requirements
 from .executors import make_executor
-from .notebooks import Notebook, output_dir
 from .inputs import check_timeout, merged_parameters
 from .launch import wait_all
+from .notebooks import Notebook, output_dir
 
 
 def validate(
@@ -73,7 +73,7 @@ def validate(
 
     version = context["mlops.notebook.version"]
     snapshot = f"runs:/{context['mlops.notebook.version_run']}/notebook/{Path(nb.path).name}"
-    checks = [
+    checks: list[dict[str, Any]] = [
         {
             "name": name,
             "passed": passed,
