@@ -73,7 +73,7 @@ def build(project: Path) -> None:
     from sqlalchemy import insert
 
     from mlops_jupyter import _testing, db
-    from mlops_jupyter.orm import Validation
+    from mlops_jupyter.db.tables import Validation
     from mlops_jupyter.registry import rules
     from mlops_jupyter.tracking import mlflow_store as store
 

@@ -69,7 +69,7 @@ def main() -> None:
 
     _testing.fresh_home(project)
     import mlops_jupyter as mlops
-    from mlops_jupyter.jobs import api
+    from mlops_jupyter.jobs import service as api
 
     path = notebook(project / "score.ipynb")
     print(f"validating {path.name} ...", flush=True)

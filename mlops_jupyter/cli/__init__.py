@@ -31,7 +31,7 @@ COMMANDS = {
     "roles": ("roles:roles", "Show the roles, or change one (admins)."),
     "schedule": ("jobs:schedule", "Schedule a validated notebook as a production job."),
     "jobs": ("jobs:jobs", "List jobs: next fire time, last status, success rate."),
-    "job": ("jobs:job", "One job: show, history, run-now, pause, resume, update, delete."),
+    "job": ("job:job", "One job: show, history, run-now, pause, resume, update, delete."),
     "scheduler": ("jobs:scheduler", "Run the job scheduler daemon."),
     "export": ("jobs:export", "Export a job as an Airflow DAG or a Kubernetes CronJob."),
 }

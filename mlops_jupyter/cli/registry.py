@@ -10,7 +10,7 @@ import click
 @click.option("--artifact", default="model", show_default=True, help="Name of the model logged by the run.")
 def register(run_id, name, description, artifact):
     """Register the model logged by RUN_ID as a new version of model NAME."""
-    from ..registry import models
+    from ..registry import service as models
 
     v = models.register(run_id, name, description=description, artifact=artifact)
     click.echo(f"registered {v.model} v{v.version} from run {v.run_id}")
@@ -26,7 +26,7 @@ def register(run_id, name, description, artifact):
 )
 def models(name, filter_string, max_results):
     """List models with their aliases; with NAME, its versions with key metrics."""
-    from ..registry import models as registry
+    from ..registry import service as registry
     from ..views.registry import ModelsTable, VersionsTable
 
     if name:
@@ -85,7 +85,7 @@ def rules(model, alias, add, remove, reason):
     if add or remove:
         registry_rules.change(model, alias, list(add), list(remove), reason=reason)
     else:
-        from ..registry.store import registered_model
+        from ..registry.mlflow_client import registered_model
 
         registered_model(model)
     found = registry_rules.stored(model)

@@ -25,8 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from .. import db
-from ..orm import AuditEntry, utcnow
-from ..registry.tables import AuditHead
+from ..db.tables import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
 ACTIONS = (

@@ -74,7 +74,7 @@ def record(
 
 def _store_once(notebook, version, run_id, user, role, passed, parameters, checks, snapshot, error):
     from .. import db
-    from ..orm import Validation
+    from ..db.tables import Validation
     from . import audit
 
     with db.session() as s:
@@ -136,7 +136,7 @@ def list_validations(
     from sqlalchemy import select
 
     from .. import db
-    from ..orm import Validation
+    from ..db.tables import Validation
 
     query = select(Validation).order_by(Validation.created_at.desc(), Validation.id.desc()).limit(limit)
     if notebook is not None:
@@ -178,7 +178,7 @@ def validations(notebook: str | Path | None = None, limit: int = 100):
 
 def get(validation_id: int) -> ValidationRecord:
     from .. import db
-    from ..orm import Validation
+    from ..db.tables import Validation
 
     with db.session() as s:
         row = s.get(Validation, validation_id)
@@ -203,7 +203,7 @@ def row_for_version(version: str | None, *, session=None):
     from sqlalchemy import or_, select
 
     from .. import db
-    from ..orm import Validation
+    from ..db.tables import Validation
 
     if not version:
         return None

@@ -26,7 +26,7 @@ def export(
     name: str, target: str, output: str | Path = "export", *, image: str = "mlops-jupyter:latest"
 ) -> list[Path]:
     """Write the export of job ``name`` for ``target`` into ``output/<name>/``; returns the files."""
-    from .api import find_job
+    from .queries import find_job
 
     if target not in TARGETS:
         raise BadInput(f"unknown export target {target!r}", f"Use one of: {', '.join(TARGETS)}.")

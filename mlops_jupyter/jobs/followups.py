@@ -17,10 +17,10 @@ ALIAS = "challenger"
 def register_challenger(job, run_id: str) -> str:
     """Register ``run_id``'s model and try to move ``challenger`` to it; a note for the history."""
     from ..errors import MlopsError
-    from ..registry import models, promotion
+    from ..registry import promotion, service
 
     try:
-        version = models.register(
+        version = service.register(
             run_id, job.register_model, description=f"retrained by job {job.name}", user=job.created_by
         )
     except MlopsError as exc:

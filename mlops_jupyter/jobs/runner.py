@@ -10,8 +10,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..db.job_tables import CHECKS_FAILED, FAILED, SUCCEEDED, TIMEOUT
 from . import cron
-from .orm import CHECKS_FAILED, FAILED, SUCCEEDED, TIMEOUT
 
 log = logging.getLogger(__name__)
 # After a kill, how long the executor may take to record the run before we stop waiting.

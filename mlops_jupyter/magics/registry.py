@@ -13,7 +13,7 @@ _register_parser.add_argument("--artifact", default="model")
 
 
 def register(shell, line: str) -> None:
-    from ..registry import models
+    from ..registry import service as models
     from ..tracking import fluent
 
     args = _register_parser.parse_line(line)
@@ -29,7 +29,7 @@ _models_parser.add_argument("-n", "--max", type=int, default=50)
 
 
 def models(shell, line: str):
-    from ..registry import models as registry
+    from ..registry import service as registry
 
     args = _models_parser.parse_line(line)
     if args.name:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ..governance import audit, names
-from .store import client, model_version, registered_model
+from .mlflow_client import client, model_version, registered_model
 
 TOP_FEATURES = 10
 KEY_METRICS = 12
@@ -128,8 +128,8 @@ def model_card(model: str, version: str | int | None = None, against: str = "cha
     Metrics are compared with the version holding ``against``.
     """
     from .gate import validation_check
-    from .models import _run_or_none
     from .rules import stored
+    from .service import _run_or_none
 
     names.model_name(model)
     names.alias(against)

@@ -21,7 +21,7 @@ from .. import config
 from ..errors import BadInput, Conflict
 from ..governance import audit, names, roles
 from . import gate, history, rules
-from .store import client, model_version, registered_model, translated
+from .mlflow_client import client, model_version, registered_model, translated
 
 UNSET = object()  # `expect` not given: promote whoever holds the alias now
 
@@ -167,7 +167,7 @@ def _aliases(model: str) -> dict[str, str]:
 
 
 def _run_or_none(run_id: str | None):
-    from .models import _run_or_none
+    from .service import _run_or_none
 
     return _run_or_none(run_id)
 

@@ -113,7 +113,7 @@ def stored(model: str, alias: str | None = None, *, session=None) -> dict[str, l
     from sqlalchemy import select
 
     from .. import db
-    from .tables import PromotionRule
+    from ..db.tables import PromotionRule
 
     q = select(PromotionRule.alias, PromotionRule.rule).where(PromotionRule.model == model)
     if alias:
@@ -132,7 +132,7 @@ def stored(model: str, alias: str | None = None, *, session=None) -> dict[str, l
 
 def add(s, model: str, alias: str, new: list[Rule], user: str) -> list[str]:
     """Store ``new`` rules (inside the caller's governed transaction); returns those not there yet."""
-    from .tables import PromotionRule
+    from ..db.tables import PromotionRule
 
     _check_decidable(model, alias, new)
     have = set(stored(model, alias, session=s).get(alias, []))
@@ -152,7 +152,7 @@ def _check_decidable(model: str, alias: str, new: list[Rule]) -> None:
     The alias the rule guards is the exception: ``auc>=champion`` on champion is passed by the
     first promotion (there is nothing to compare with yet) and checked on every later one.
     """
-    from .store import registered_model
+    from .mlflow_client import registered_model
 
     others = [rule for rule in new if rule.alias not in (None, alias)]
     if not others:
@@ -184,7 +184,7 @@ def change(
     from sqlalchemy import delete
 
     from .. import config
-    from .tables import PromotionRule
+    from ..db.tables import PromotionRule
 
     names.model_name(model)
     names.alias(alias)
@@ -196,7 +196,7 @@ def change(
     role = roles.require(user, action="add rule" if to_add else "remove rule")
     if to_remove:
         role = roles.require(user, action="remove rule")
-    from .store import registered_model
+    from .mlflow_client import registered_model
 
     registered_model(model)
     with audit.transaction() as s:

@@ -57,7 +57,7 @@ def wait_for(predicate, timeout: float = 60, interval: float = 0.1, what: str = 
 
 
 def history(name: str):
-    from mlops_jupyter.jobs import api
+    from mlops_jupyter.jobs import service as api
 
     return api.history(name, 1000)
 

@@ -6,7 +6,7 @@ import pytest
 
 import mlops_jupyter as mlops
 from mlops_jupyter.errors import BadInput, Conflict, Forbidden, GateRefused, NotFound
-from mlops_jupyter.jobs import api
+from mlops_jupyter.jobs import service as api
 
 from .conftest import QUICK, make_notebook
 

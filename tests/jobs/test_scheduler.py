@@ -266,7 +266,7 @@ def test_the_missed_run_policy_decides_with_an_explicit_clock(validated, project
     from sqlalchemy import select
 
     from mlops_jupyter import db
-    from mlops_jupyter.jobs.orm import Job
+    from mlops_jupyter.db.job_tables import Job
 
     with db.session() as s:
         ids = dict(s.execute(select(Job.name, Job.id)).all())

@@ -136,7 +136,7 @@ def test_an_unknown_kernel_is_refused_listing_the_installed_ones_and_writes_noth
 
 
 def test_a_job_keeps_its_kernel_shows_it_and_fires_on_it(project, other_kernel, fresh_state):
-    from mlops_jupyter.jobs import api
+    from mlops_jupyter.jobs import service as api
     from mlops_jupyter.jobs.scheduler import Scheduler
 
     bare_notebook(project / "score.ipynb", [LABEL])

@@ -106,7 +106,7 @@ def postgres_jobs_db(postgres_server, registry, monkeypatch):
     from sqlalchemy.orm import Session
 
     from mlops_jupyter import _testing, db
-    from mlops_jupyter.orm import Validation
+    from mlops_jupyter.db.tables import Validation
 
     name = f"registry_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(

@@ -72,7 +72,7 @@ def build(base: Path) -> Seed:
 
     import mlops_jupyter as mlops
     from mlops_jupyter import _testing, db
-    from mlops_jupyter.orm import Validation
+    from mlops_jupyter.db.tables import Validation
     from mlops_jupyter.tracking.notebook import file_version
 
     project = base / "project"

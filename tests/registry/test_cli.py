@@ -16,7 +16,7 @@ def run(capsys, *argv, code=None):
 
 
 def registry_acc(registry) -> str:
-    from mlops_jupyter.registry.store import run
+    from mlops_jupyter.registry.mlflow_client import run
 
     return f"{run(registry.runs['strong']).data.metrics['accuracy']:.4g}"
 

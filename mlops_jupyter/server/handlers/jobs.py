@@ -78,8 +78,8 @@ def _confined(handler: MlopsHandler, notebook: str) -> str:
 class JobsHandler(MlopsHandler):
     @api
     async def get(self):
-        from ...jobs import api as jobs_api
-        from ...jobs.scheduler import schedulers
+        from ...jobs import service as jobs_api
+        from ...jobs.presence import schedulers
 
         found = await self.call(jobs_api.jobs)
         live = await self.call(schedulers)
@@ -87,7 +87,7 @@ class JobsHandler(MlopsHandler):
 
     @api
     async def post(self):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         b = self.body(CreateJob)
         info = await self.call(
@@ -117,13 +117,13 @@ class JobsHandler(MlopsHandler):
 class JobHandler(MlopsHandler):
     @api
     async def get(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         return (await self.call(jobs_api.job, name)).to_dict()
 
     @api
     async def patch(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         b = self.body(UpdateJob)
         given = {k: getattr(b, k) for k in b.model_fields_set}
@@ -136,7 +136,7 @@ class JobHandler(MlopsHandler):
 
     @api
     async def delete(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         q = self.query(Reason)  # DELETE carries no body: the reason is a query argument
         await self.call(jobs_api.delete, name, reason=q.reason, user=self.username)
@@ -146,7 +146,7 @@ class JobHandler(MlopsHandler):
 class HistoryHandler(MlopsHandler):
     @api
     async def get(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         q = self.query(HistoryQuery)
         found = await self.call(jobs_api.history, name, q.limit)
@@ -156,7 +156,7 @@ class HistoryHandler(MlopsHandler):
 class RunNowHandler(MlopsHandler):
     @api
     async def post(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         firing = await self.call(jobs_api.run_now, name, user=self.username)
         self.set_status(202)
@@ -166,7 +166,7 @@ class RunNowHandler(MlopsHandler):
 class PauseHandler(MlopsHandler):
     @api
     async def post(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         b = self.body(Reason)
         return (await self.call(jobs_api.pause, name, reason=b.reason, user=self.username)).to_dict()
@@ -175,7 +175,7 @@ class PauseHandler(MlopsHandler):
 class ResumeHandler(MlopsHandler):
     @api
     async def post(self, name: str):
-        from ...jobs import api as jobs_api
+        from ...jobs import service as jobs_api
 
         b = self.body(Reason)
         return (await self.call(jobs_api.resume, name, reason=b.reason, user=self.username)).to_dict()

@@ -84,21 +84,21 @@ class RoleBody(_Strict):
 class ModelsHandler(MlopsHandler):
     @api
     async def get(self):
-        from ...registry import models
+        from ...registry import service
 
         q = self.query(ListModelsQuery)
         page = await self.call(
-            models.models, q.filter, q.max_results, q.page_token, with_metrics=q.with_metrics
+            service.models, q.filter, q.max_results, q.page_token, with_metrics=q.with_metrics
         )
         return page.to_dict()
 
     @api
     async def post(self):
-        from ...registry import models
+        from ...registry import service
 
         b = self.body(RegisterBody)
         version = await self.call(
-            models.register,
+            service.register,
             b.run_id,
             b.name,
             description=b.description,
@@ -112,18 +112,18 @@ class ModelsHandler(MlopsHandler):
 class ModelHandler(MlopsHandler):
     @api
     async def get(self, name: str):
-        from ...registry import models
+        from ...registry import service
 
         q = self.query(ModelQuery)
-        return (await self.call(models.model, name, q.max_results, q.page_token)).to_dict()
+        return (await self.call(service.model, name, q.max_results, q.page_token)).to_dict()
 
 
 class VersionHandler(MlopsHandler):
     @api
     async def get(self, name: str, version: str):
-        from ...registry import models
+        from ...registry import service
 
-        return (await self.call(models.get_version, name, version)).to_dict()
+        return (await self.call(service.get_version, name, version)).to_dict()
 
 
 class CardHandler(MlopsHandler):
@@ -153,12 +153,12 @@ class AliasesHandler(MlopsHandler):
     @api
     async def get(self, name: str):
         from ...governance import audit, names
-        from ...registry import history, store
+        from ...registry import history, mlflow_client
 
         q = self.query(AliasesQuery)
         names.model_name(name)
         if q.at is None:
-            rm = await self.call(store.registered_model, name)
+            rm = await self.call(mlflow_client.registered_model, name)
             return {"model": name, "at": None, "aliases": {a: str(v) for a, v in (rm.aliases or {}).items()}}
         at = audit.parse_time(q.at, end_of_day=True)
         held = await self.call(history.holders_at, name, at)
@@ -200,10 +200,10 @@ class RulesHandler(MlopsHandler):
     @api
     async def get(self, name: str):
         from ...governance import names
-        from ...registry import rules, store
+        from ...registry import mlflow_client, rules
 
         names.model_name(name)
-        await self.call(store.registered_model, name)
+        await self.call(mlflow_client.registered_model, name)
         return {"model": name, "rules": await self.call(rules.stored, name)}
 
     @api

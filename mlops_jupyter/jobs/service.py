@@ -14,26 +14,17 @@ Jupyter server) runs the jobs; every change bumps a counter it watches, so it re
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from .. import config, db
-from ..errors import BadInput, Conflict, NotFound
+from ..db.job_tables import RUNNING, Job, JobRun
+from ..errors import BadInput, Conflict
 from . import cron, spec
-from .models import Firing, JobInfo, iso
-from .orm import ENDED, QUEUED, RUNNING, SKIPPED, SUCCEEDED, Job, JobChanges, JobRun
-
-NEEDS = {
-    "schedule": "developer",
-    "update": "developer",
-    "pause": "developer",
-    "resume": "developer",
-    "delete": "developer",
-    "run": "developer",
-}
-STATS_WINDOW = 50  # firings the success rate is computed over
+from .changes import bump_changes, queue_run
+from .governed import audit_view, jsonable, model_name, next_due, options, pin, plain, require, target
+from .queries import find_job, stats
+from .responses import Firing, JobInfo
 
 
 def schedule(
@@ -71,10 +62,10 @@ def schedule(
     sched = cron.Schedule.parse(cron_expression, tz) if cron_expression else None
     if sched is None:
         cron.zone(tz)
-    fields = _options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model)
+    fields = options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model)
     user = user or config.current_user()
-    role = _require(user, "schedule")
-    pinned = _pin(notebook, version, kernel)
+    role = require(user, "schedule")
+    pinned = pin(notebook, version, kernel)
     typed = pinned.typed(parameters or {})
     now = cron.now()
     job = Job(
@@ -85,7 +76,7 @@ def schedule(
         validation_id=pinned.validation_id,
         source=pinned.source,
         kernel_name=pinned.kernel_name,
-        parameters=_jsonable(typed),
+        parameters=jsonable(typed),
         cron=sched.expression if sched else None,
         timezone=tz,
         experiment=experiment or f"job {name}",
@@ -99,16 +90,16 @@ def schedule(
     try:
         with audit.transaction() as s:
             if find_job(s, name, missing_ok=True) is not None:
-                raise Conflict(f"a job named {name!r} already exists", _exists_hint(name))
+                raise Conflict(f"a job named {name!r} already exists", exists_hint(name))
             if fields["retrain_job"]:
                 find_job(s, fields["retrain_job"])
             s.add(job)
             s.flush()
             bump_changes(s)
-            audit.record(user, role, "schedule", target(name), after=_audit_view(job), session=s)
+            audit.record(user, role, "schedule", target(name), after=audit_view(job), session=s)
             info = JobInfo.of(job)
     except IntegrityError:
-        raise Conflict(f"a job named {name!r} already exists", _exists_hint(name)) from None
+        raise Conflict(f"a job named {name!r} already exists", exists_hint(name)) from None
     return info
 
 
@@ -118,15 +109,15 @@ def jobs() -> list[JobInfo]:
 
     with db.session() as s:
         rows = list(s.execute(select(Job).order_by(Job.name)).scalars())
-        stats = _stats(s, [j.id for j in rows])
-        return [JobInfo.of(j, stats.get(j.id)) for j in rows]
+        by_job = stats(s, [j.id for j in rows])
+        return [JobInfo.of(j, by_job.get(j.id)) for j in rows]
 
 
 def job(name: str) -> JobInfo:
     """One job, described."""
     with db.session() as s:
         found = find_job(s, name)
-        return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
+        return JobInfo.of(found, stats(s, [found.id]).get(found.id))
 
 
 def source(name: str) -> str:
@@ -152,30 +143,11 @@ def history(name: str, limit: int = 50) -> list[Firing]:
 def run_now(name: str, *, user: str | None = None, triggered_by: str | None = None) -> Firing:
     """Queue a run of the job now; a scheduler with a free slot starts it within a moment."""
     user = user or config.current_user()
-    _require(user, "run")
+    require(user, "run")
     with db.session() as s:
         found = find_job(s, name)
         firing = queue_run(s, found, "manual", triggered_by or user)
         return Firing.of(firing, found.name)
-
-
-def queue_run(s, job: Job, trigger: str, triggered_by: str) -> JobRun:
-    """Insert a queued firing of ``job`` (in ``s``'s transaction) and wake the schedulers."""
-    now = cron.now()
-    firing = JobRun(
-        job_id=job.id,
-        scheduled_time=now,
-        attempt=1,
-        trigger=trigger,
-        triggered_by=triggered_by,
-        status=QUEUED,
-        not_before=now,
-        created_at=now,
-    )
-    s.add(firing)
-    s.flush()
-    bump_changes(s)
-    return firing
 
 
 def pause(name: str, *, reason: str | None = None, user: str | None = None) -> JobInfo:
@@ -193,13 +165,13 @@ def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -
 
     action = "pause" if paused else "resume"
     user = user or config.current_user()
-    role = _require(user, action)
+    role = require(user, action)
     with audit.transaction() as s:
         found = find_job(s, name)
         if found.paused == paused:
             raise Conflict(f"job {name!r} is already {'paused' if paused else 'active'}", None)
         found.paused = paused
-        found.next_due = None if paused else _next_due(found, cron.now())
+        found.next_due = None if paused else next_due(found, cron.now())
         found.updated_at = cron.now()
         bump_changes(s)
         audit.record(
@@ -212,7 +184,7 @@ def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -
             reason=reason,
             session=s,
         )
-        return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
+        return JobInfo.of(found, stats(s, [found.id]).get(found.id))
 
 
 def delete(name: str, *, reason: str | None = None, user: str | None = None) -> None:
@@ -223,7 +195,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
     from ..governance import audit
 
     user = user or config.current_user()
-    role = _require(user, "delete")
+    role = require(user, "delete")
     with audit.transaction() as s:
         found = find_job(s, name)
         running = s.execute(
@@ -234,7 +206,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
                 f"job {name!r} is running (firing {running[0]})",
                 "Wait for it to end (`mlops job history`), then delete; `mlops job pause` stops new firings.",
             )
-        before = _audit_view(found)
+        before = audit_view(found)
         s.execute(sql_delete(JobRun).where(JobRun.job_id == found.id))
         s.delete(found)
         bump_changes(s)
@@ -273,7 +245,7 @@ def update(
     from ..governance import audit
 
     user = user or config.current_user()
-    role = _require(user, "update")
+    role = require(user, "update")
     from .pinning import Pinned
 
     with db.session() as s:
@@ -294,7 +266,7 @@ def update(
         )
     pinned = None
     if version is not None:
-        pinned = _pin(notebook, None if version == "current" else version, kernel or current_kernel)
+        pinned = pin(notebook, None if version == "current" else version, kernel or current_kernel)
     tz = tz or current_tz
     new_cron = current_cron if cron_expression is _UNSET else (cron_expression or None)
     sched = cron.Schedule.parse(new_cron, tz) if new_cron else None
@@ -334,11 +306,11 @@ def update(
     if retrain_job is not _UNSET:
         changes["retrain_job"] = spec.job_name(retrain_job) if retrain_job else None
     if register_model is not _UNSET:
-        changes["register_model"] = _model_name(register_model) if register_model else None
+        changes["register_model"] = model_name(register_model) if register_model else None
     if parameters is not None or pinned is not None:
         # A new version must accept the job's parameters too: check them against what will run.
         check = pinned or pinned_now
-        new_params = _jsonable(check.typed(current_params if parameters is None else parameters))
+        new_params = jsonable(check.typed(current_params if parameters is None else parameters))
         if new_params != current_params:
             changes["parameters"] = new_params
     if not changes:
@@ -353,7 +325,7 @@ def update(
         now = cron.now()
         found.updated_at = now
         if {"cron", "timezone"} & changes.keys() and not found.paused:
-            found.next_due = _next_due(found, now)
+            found.next_due = next_due(found, now)
         bump_changes(s)
         after = {k: v for k, v in changes.items() if k != "source"}
         audit.record(
@@ -361,153 +333,13 @@ def update(
             role,
             "update",
             target(name),
-            before=_plain(before),
-            after=_plain(after),
+            before=plain(before),
+            after=plain(after),
             reason=reason,
             session=s,
         )
-        return JobInfo.of(found, _stats(s, [found.id]).get(found.id))
+        return JobInfo.of(found, stats(s, [found.id]).get(found.id))
 
 
-# -- helpers -------------------------------------------------------------------------------
-
-
-def target(name: str) -> str:
-    """The audit-log target of a job."""
-    return f"job:{name}"
-
-
-def _pin(notebook, version, kernel=None):
-    from .pinning import pin
-
-    return pin(notebook, version, kernel)
-
-
-def _require(user: str, action: str) -> str:
-    from ..governance import roles
-
-    return roles.require(
-        user, NEEDS[action], action=f"{action} a job" if action != "run" else "run a job now"
-    )
-
-
-def _options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model) -> dict:
-    return {
-        "retries": spec.count(retries, "--retries"),
-        "retry_delay": spec.duration(retry_delay, "--retry-delay"),
-        "timeout": spec.duration(timeout),
-        "missed": spec.missed_policy(missed),
-        "alerts": spec.alerts(alerts),
-        "retrain_job": spec.job_name(retrain_job) if retrain_job else None,
-        "register_model": _model_name(register_model) if register_model else None,
-    }
-
-
-def _model_name(name: str) -> str:
-    from ..governance import names
-
-    return names.model_name(name)
-
-
-def find_job(s, name: str, missing_ok: bool = False) -> Job | None:
-    from sqlalchemy import select
-
-    found = s.execute(select(Job).where(Job.name == name)).scalar_one_or_none()
-    if found is None and not missing_ok:
-        raise NotFound(f"no job named {name!r}", "`mlops jobs` lists the jobs.")
-    return found
-
-
-def _exists_hint(name: str) -> str:
+def exists_hint(name: str) -> str:
     return f"Pick another --name, or change it with `mlops job update {name} ...`."
-
-
-def _next_due(job: Job, after):
-    return cron.Schedule.parse(job.cron, job.timezone).next_after(after) if job.cron else None
-
-
-def bump_changes(s) -> None:
-    from sqlalchemy import update as sql_update
-
-    s.execute(sql_update(JobChanges).where(JobChanges.id == 1).values(counter=JobChanges.counter + 1))
-
-
-def _stats(s, job_ids: list[int]) -> dict[int, dict]:
-    """Last status, last run time, success rate and running count of each job."""
-    from sqlalchemy import func, select
-
-    if not job_ids:
-        return {}
-    out: dict[int, dict] = {i: {"finished": 0, "running": 0} for i in job_ids}
-    ranked = (
-        select(
-            JobRun.job_id,
-            JobRun.status,
-            JobRun.ended_at,
-            func.row_number().over(partition_by=JobRun.job_id, order_by=JobRun.id.desc()).label("n"),
-        )
-        .where(JobRun.job_id.in_(job_ids), JobRun.status.in_(ENDED), JobRun.status != SKIPPED)
-        .subquery()
-    )
-    rows = s.execute(select(ranked).where(ranked.c.n <= STATS_WINDOW).order_by(ranked.c.job_id, ranked.c.n))
-    for job_id, status, ended_at, n in rows:
-        entry = out[job_id]
-        if n == 1:
-            entry["last_status"], entry["last_run_at"] = status, iso(ended_at)
-        entry["finished"] += 1
-        entry.setdefault("ok", 0)
-        entry["ok"] += status == SUCCEEDED
-    for job_id, count in s.execute(
-        select(JobRun.job_id, func.count())
-        .where(JobRun.job_id.in_(job_ids), JobRun.status == RUNNING)
-        .group_by(JobRun.job_id)
-    ):
-        out[job_id]["running"] = count
-    for entry in out.values():
-        ok = entry.pop("ok", 0)
-        entry["success_rate"] = round(ok / entry["finished"], 4) if entry["finished"] else None
-    return out
-
-
-def _jsonable(values: dict) -> dict:
-    """Parameters as stored: tuples become lists (papermill injects them the same way).
-
-    Only strict JSON is stored: a NaN or an object in a stored job would break every listing.
-    """
-    for key, value in values.items():
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            raise BadInput(
-                f"parameter {key!r} is not plain JSON data (a NaN, an infinity or an object)",
-                "Job parameters are finite numbers, text, true/false, null, lists and mappings of them.",
-            ) from None
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
-
-
-def _plain(values: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-
-
-def _audit_view(job: Job) -> dict:
-    return {
-        "notebook": job.notebook,
-        "notebook_version": job.notebook_version,
-        "validation_id": job.validation_id,
-        "cron": job.cron,
-        "timezone": job.timezone,
-        "kernel_name": job.kernel_name,
-        "parameters": job.parameters,
-        "retries": job.retries,
-        "timeout": job.timeout,
-        "missed": job.missed,
-        "alerts": job.alerts,
-        "retrain_job": job.retrain_job,
-        "register_model": job.register_model,
-        "paused": job.paused,
-    }
-
-
-def retry_delay(job: Job, attempt: int) -> timedelta:
-    """Back-off before attempt ``attempt + 1``: the job's delay, doubled each time, at most an hour."""
-    return timedelta(seconds=min(3600.0, job.retry_delay * 2 ** max(0, attempt - 1)))

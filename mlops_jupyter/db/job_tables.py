@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..orm import Base, utcnow
+from .tables import Base, utcnow
 
 # job_runs.status
 QUEUED = "queued"  # run-now: waiting for a scheduler with a free slot

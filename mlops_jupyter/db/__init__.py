@@ -1,18 +1,19 @@
 """The mlops database: validations, the audit log and the job store, on SQLAlchemy.
 
 SQLite at ``.mlops/jobs.db`` by default, PostgreSQL (or any SQLAlchemy URL) through
-``MLOPS_JOBS_URL``. The schema is owned by Alembic (``mlops_jupyter/migrations``) and
-brought to head the first time a process opens a URL.
+``MLOPS_JOBS_URL``. The schema is owned by Alembic (``migrations`` here) and
+brought to head the first time a process opens a URL. The tables: :mod:`.tables` (validations,
+audit log, promotion rules) and :mod:`.job_tables` (the job store).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from . import config
+from .. import config
 
 _lock = threading.Lock()
 _engines: dict[str, object] = {}
@@ -32,7 +33,7 @@ def engine(url: str | None = None):
 def _create(url: str):
     from sqlalchemy import create_engine, event
 
-    from .services import check_reachable
+    from ..services import check_reachable
 
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -51,7 +52,7 @@ def _create(url: str):
         except ImportError as exc:
             if url.split("+", 1)[0].split(":", 1)[0] != "postgresql":
                 raise
-            from .errors import missing_extra
+            from ..errors import missing_extra
 
             error = missing_extra("postgres", "a PostgreSQL mlops database", exc)
             if (exc.name or "").startswith("psycopg2"):  # SQLAlchemy 2.0 default driver

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from .. import config
 from ..errors import BadInput
 from ..governance import audit, names, roles
-from .store import client, model_version, registered_model, run, translated
+from .mlflow_client import client, model_version, registered_model, run, translated
 
 LINK_TAGS = {
     "mlops.notebook.path": "mlops.notebook.path",
