@@ -193,7 +193,7 @@ def start_server(project: Path, home: Path) -> tuple[subprocess.Popen, int]:
         "--ServerApp.jpserver_extensions={'mlops_jupyter': True}",
         "--ServerApp.log_level=WARN",
     ]
-    log = open(project / "server.log", "w")  # noqa: SIM115 - closed with the process
+    log = open(project / "server.log", "w")  # closed with the process
     server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=project)
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -327,8 +327,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print(
-        f"\nregistry REST layer vs raw MlflowClient: {N_RUNS:,} runs, {N_MODELS * VERSIONS_PER_MODEL:,} model "
-        f"versions, {args.repeat} timed repetitions each (ms)\n"
+        f"\nregistry REST layer vs raw MlflowClient: {N_RUNS:,} runs, "
+        f"{N_MODELS * VERSIONS_PER_MODEL:,} model versions, {args.repeat} timed repetitions each (ms)\n"
     )
     header = (
         f"{'case':28} {'raw median':>11} {'raw p95':>9} {'REST median':>12} {'REST p95':>9} "
@@ -341,11 +341,12 @@ def main() -> None:
         r, s = times[name]["raw"], times[name]["rest"]
         # Each REST call ran next to its raw twin; the median of their ratios holds up when the
         # machine's load drifts during the run, which the ratio of the two medians does not.
-        paired = statistics.median(b / a for a, b in zip(r, s)) - 1
+        paired = statistics.median(b / a for a, b in zip(r, s, strict=True)) - 1
         medians = statistics.median(s) / statistics.median(r) - 1
         worst = max(worst, paired)
         print(
-            f"{name:28} {statistics.median(r):11.2f} {p95(r):9.2f} {statistics.median(s):12.2f} {p95(s):9.2f} "
+            f"{name:28} {statistics.median(r):11.2f} {p95(r):9.2f} "
+            f"{statistics.median(s):12.2f} {p95(s):9.2f} "
             f"{paired:+14.1%} {medians:+15.1%}"
         )
     print(f"\ntarget: the REST layer adds at most 20 % (median of paired ratios); worst here {worst:+.1%}")

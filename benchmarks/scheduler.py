@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -76,7 +76,7 @@ def main() -> None:
     assert mlops.validate(path).passed
 
     # Daily jobs at an hour far from now, so only the chosen ones fire while we measure.
-    quiet_hour = (datetime.now(timezone.utc).hour + 12) % 24
+    quiet_hour = (datetime.now(UTC).hour + 12) % 24
     zones = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]
     t0 = time.perf_counter()
     step = max(1, 60 // max(1, args.firing))
@@ -110,7 +110,7 @@ def main() -> None:
         time.sleep(3)  # its kernel pool fills
         for i in range(args.firing):
             api.resume(f"job-{i:04d}")
-        start = datetime.now(timezone.utc)
+        start = datetime.now(UTC)
         print(f"measuring firings for {args.window:.0f} s ...", flush=True)
         time.sleep(args.window)
         for i in range(args.firing):

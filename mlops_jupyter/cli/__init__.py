@@ -147,13 +147,13 @@ def _log_traceback(exc: BaseException, args: list[str]):
     import os
     import tempfile
     import traceback
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
     from pathlib import Path
 
     from .. import config
     from ..services import masked
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     command = next((a for a in args if not a.startswith("-")), "")  # not its arguments: they may be secret
     entry = f"=== {now:%Y-%m-%dT%H:%M:%SZ} mlops {command} (pid {os.getpid()})\n" + masked(
         "".join(traceback.format_exception(exc))

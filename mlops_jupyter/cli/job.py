@@ -45,7 +45,7 @@ def history(name, limit, as_json):
     if not found:
         click.echo(f"job {name} has not fired yet")
         return
-    rows = [("ID", "SCHEDULED", "TRY", "TRIGGER", "STATUS", "DELAY", "TOOK", "RUN")]
+    rows: list[tuple] = [("ID", "SCHEDULED", "TRY", "TRIGGER", "STATUS", "DELAY", "TOOK", "RUN")]
     for f in found:
         rows.append(
             (

@@ -12,11 +12,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
 _lock = threading.Lock()
-_engines: dict[str, object] = {}
+_engines: dict[str, Engine] = {}
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -56,7 +60,7 @@ def _create(url: str):
 
             error = missing_extra("postgres", "a PostgreSQL mlops database", exc)
             if (exc.name or "").startswith("psycopg2"):  # SQLAlchemy 2.0 default driver
-                error.detail += ", and use a postgresql+psycopg:// URL"
+                error.detail = f"{error.detail or ''}, and use a postgresql+psycopg:// URL"
             raise error from None
     check_reachable(url, "the mlops database", "MLOPS_JOBS_URL")  # seconds, not the OS's TCP timeout
     upgrade(eng)

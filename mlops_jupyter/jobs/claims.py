@@ -63,12 +63,14 @@ def claim_firing(
         status, trigger = RUNNING, "schedule"
         if note:
             note += "; ran the latest"
-    elif missed == "catch-up":
-        status, trigger = RUNNING, "catch-up"
-        note += "; policy catch-up: ran once for them"
     else:
-        status, trigger = SKIPPED, "schedule"
-        note += "; policy skip: not run"
+        assert note is not None  # not on time: at least one firing was missed, and the note says so
+        if missed == "catch-up":
+            status, trigger = RUNNING, "catch-up"
+            note += "; policy catch-up: ran once for them"
+        else:
+            status, trigger = SKIPPED, "schedule"
+            note += "; policy skip: not run"
     try:
         with db.session(url) as s:
             # Compare-and-set first: the write lock is taken before anything is read.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from ..db.job_tables import ENDED, RUNNING, SKIPPED, SUCCEEDED, Job, JobRun
 from ..errors import NotFound
 from .responses import iso
@@ -9,6 +11,10 @@ from .responses import iso
 STATS_WINDOW = 50  # firings the success rate is computed over
 
 
+@overload
+def find_job(s, name: str, missing_ok: Literal[False] = False) -> Job: ...
+@overload
+def find_job(s, name: str, missing_ok: bool) -> Job | None: ...
 def find_job(s, name: str, missing_ok: bool = False) -> Job | None:
     from sqlalchemy import select
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import overload
 
 from .cron import utc
 
 
+@overload
+def iso(t: datetime) -> str: ...
+@overload
+def iso(t: datetime | None) -> str | None: ...
 def iso(t: datetime | None) -> str | None:
     return utc(t).isoformat(timespec="milliseconds").replace("+00:00", "Z") if t else None
 

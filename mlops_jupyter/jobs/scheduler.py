@@ -25,6 +25,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import config, db
 from ..db.job_tables import FAILED
@@ -32,6 +33,9 @@ from ..errors import BadInput, Unavailable
 from . import claims, cron, orphans, presence, runner
 from .changes import counter
 from .execution import Execution
+
+if TYPE_CHECKING:
+    from ..pipelines.executors import Executor
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,7 @@ class Scheduler:
         self.kernels = kernels
         self.url = url or config.jobs_url()
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.executor = None
+        self.executor: Executor | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()

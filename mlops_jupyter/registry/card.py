@@ -304,7 +304,7 @@ def _explain_and_drift(run) -> list[Section]:
 def _artifacts(run_id: str) -> dict[str, list[str]]:
     from mlflow.exceptions import MlflowException
 
-    found = {"explain": [], "drift": []}
+    found: dict[str, list[str]] = {"explain": [], "drift": []}
     try:
         top = client().list_artifacts(run_id)
         for item in top:

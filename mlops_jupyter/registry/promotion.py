@@ -174,8 +174,8 @@ def _run_or_none(run_id: str | None):
 
 def _holders(model: str, aliases: dict[str, str], in_force: list[str]) -> dict[str, tuple[str, dict]]:
     """For every alias a rule compares against: its holder and that holder's run metrics."""
-    holders = {}
-    for alias in {rules.parse(r).alias for r in in_force} - {None}:
+    holders: dict[str, tuple[str, dict]] = {}
+    for alias in {a for r in in_force if (a := rules.parse(r).alias) is not None}:
         held = aliases.get(alias)
         if held is None:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import BadInput
@@ -81,6 +82,7 @@ def check(
         logged = ", ".join(sorted(metrics)) or "none"
         return Outcome(text, False, f"v{version} has no metric {rule.metric!r} (its run logged: {logged})")
     if rule.alias is None:
+        assert rule.number is not None  # a rule compares with a number or with an alias's holder
         passed = OPS[rule.op](value, rule.number)
         return Outcome(
             text, passed, f"{rule.metric} of v{version} is {value:.6g}, rule: {rule.op} {rule.number:g}"
@@ -171,8 +173,8 @@ def _check_decidable(model: str, alias: str, new: list[Rule]) -> None:
 def change(
     model: str,
     alias: str,
-    add_rules: list[str] = (),
-    remove_rules: list[str] = (),
+    add_rules: Sequence[str] = (),
+    remove_rules: Sequence[str] = (),
     *,
     user: str | None = None,
     reason: str | None = None,
