@@ -11,6 +11,9 @@ if TYPE_CHECKING:
 # Frameworks MLflow autologging patches; autologging attaches only once one is imported.
 AUTOLOG_FRAMEWORKS = ("sklearn", "xgboost", "lightgbm", "statsmodels", "torch", "tensorflow", "keras")
 _autolog_enabled = False
+# Between tracked runs autologging is held paused: MLflow would otherwise start a run of its
+# own for every fit in an untracked cell.
+_paused = None
 
 
 def wanted() -> bool:
@@ -41,5 +44,31 @@ def attach(run: Run) -> None:
             exclusive=False,
         )
         _autolog_enabled = True
+    _resume()
     mlflow.start_run(run_id=run_id, nested=bool(run.parent))
     run._autologging = True
+
+
+def detach(status: str) -> None:
+    """End MLflow's active run; once none is left, pause autologging until the next tracked run."""
+    import mlflow
+
+    mlflow.end_run(status=status)
+    if mlflow.active_run() is None:
+        _pause()
+
+
+def _pause() -> None:
+    global _paused
+    if _paused is None:
+        from mlflow.utils.autologging_utils import disable_autologging
+
+        _paused = disable_autologging()
+        _paused.__enter__()
+
+
+def _resume() -> None:
+    global _paused
+    if _paused is not None:
+        _paused.__exit__(None, None, None)
+        _paused = None

@@ -107,8 +107,8 @@ class Run:
 
     def end(self, status: str = "FINISHED", error: str | None = None) -> None:
         if self._autologging:
-            import mlflow
+            from . import autolog
 
-            mlflow.end_run(status=status)
+            autolog.detach(status)
         self.status = status
         self._emit("end", status=status, time=now_ms(), error=error)

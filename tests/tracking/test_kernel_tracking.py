@@ -98,3 +98,27 @@ def test_warnings_from_autologging_go_to_the_run_and_the_users_own_still_show(
     assert "y_pred" in captured
     assert "y_pred" in (mlops_home / "logs" / "warnings.log").read_text()
     assert "warnings" not in [a.path for a in client.list_artifacts(runs["mine"].info.run_id)]
+
+
+def test_a_fit_outside_tracked_cells_makes_no_run_and_the_next_tracked_cell_is_autologged(
+    run_notebook, client
+):
+    fit = "LogisticRegression(max_iter={}).fit(X, y)"
+    run_notebook(
+        [
+            "%load_ext mlops_jupyter\nfrom sklearn.datasets import load_iris\n"
+            "from sklearn.linear_model import LogisticRegression\nX, y = load_iris(return_X_y=True)",
+            "%%mlops track -e auto -n first\n" + fit.format(300),
+            fit.format(301),  # untracked: MLflow must not start a run of its own
+            "%%mlops track -e auto -n second\n" + fit.format(302),
+            "import mlops_jupyter as mlops; assert mlops.flush(120)",
+        ]
+    )
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert sorted(r.info.run_name for r in runs if r.data.tags.get("mlops.kind") != "notebook-version") == [
+        "first",
+        "second",
+    ]
+    by_name = {r.info.run_name: r for r in runs}
+    assert by_name["first"].data.params["max_iter"] == "300"
+    assert by_name["second"].data.params["max_iter"] == "302"  # autologging resumed
