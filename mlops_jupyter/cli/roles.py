@@ -14,9 +14,7 @@ def roles(user, role, reason):
     from ..governance import roles as roles_mod
 
     if user and not role:
-        raise BadInput(
-            "give both USER and ROLE to change a role", f"Roles: {', '.join(roles_mod.ROLES)}."
-        )
+        raise BadInput("give both USER and ROLE to change a role", f"Roles: {', '.join(roles_mod.ROLES)}.")
     if user:
         from ..governance.role_changes import set_role
 
