@@ -31,6 +31,7 @@ def audit(model, action, since, until, limit, at, verify):
         from ..registry import history
 
         moment = log.parse_time(at, end_of_day=True)
+        assert moment is not None  # parsed from text, never None
         held = history.holders_at(model, moment)
         when = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
         if not held:

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import overload
 
 from .. import db
 from ..db.tables import AuditEntry, AuditHead, utcnow
@@ -326,10 +325,6 @@ def log(
     )
 
 
-@overload
-def parse_time(value: datetime | str, *, end_of_day: bool = False) -> datetime: ...
-@overload
-def parse_time(value: datetime | str | None, *, end_of_day: bool = False) -> datetime | None: ...
 def parse_time(value: datetime | str | None, *, end_of_day: bool = False) -> datetime | None:
     """A time from a datetime or ISO text (``2026-03-01``, ``2026-03-01T12:00``, ``...Z``); UTC if naive.
 

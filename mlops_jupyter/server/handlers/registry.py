@@ -161,6 +161,7 @@ class AliasesHandler(MlopsHandler):
             rm = await self.call(mlflow_client.registered_model, name)
             return {"model": name, "at": None, "aliases": {a: str(v) for a, v in (rm.aliases or {}).items()}}
         at = audit.parse_time(q.at, end_of_day=True)
+        assert at is not None  # parsed from text, never None
         held = await self.call(history.holders_at, name, at)
         return {"model": name, "at": audit._utc_text(at) + "Z", "aliases": held}
 
