@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..views.registry import ModelsTable, VersionsTable
-from . import MagicArgumentParser
+from .parsing import MagicArgumentParser
 
 _register_parser = MagicArgumentParser("register")
 _register_parser.add_argument("run_id")

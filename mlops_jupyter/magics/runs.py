@@ -8,7 +8,7 @@ from .. import config
 from ..services import masked
 from ..tracking import fluent
 from ..views.runs import RunsTable
-from . import MagicArgumentParser
+from .parsing import MagicArgumentParser
 
 # -- runs -------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from IPython.core.error import UsageError
 from ..errors import MlopsError
 from ..tracking import fluent
 from ..tracking.notebook import current_notebook_path
-from . import MagicArgumentParser
+from .parsing import MagicArgumentParser
 
 _parser = MagicArgumentParser("track")
 _parser.add_argument("-e", "--experiment")
