@@ -257,11 +257,11 @@ class Scheduler:
         import papermill  # noqa: F401
 
         from ..pipelines import papermill_engine  # noqa: F401
-        from ..tracking import mlflow_store as store
+        from ..tracking import mlflow_store
 
         nbformat.validate(nbformat.v4.new_notebook())
         try:
-            store.client()
+            mlflow_store.client()
         except Unavailable as exc:  # a tracking server that is down now may be back by the first firing
             log.warning("%s", exc)
 
