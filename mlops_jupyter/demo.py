@@ -170,10 +170,12 @@ def produce(mlops) -> None:
         mlops.run_job("daily-scoring")
         mlops.run_job("drift-monitor")
         for name in ("daily-scoring", "drift-monitor", "retrain"):
-            firing = wait_for_firing(mlops, name)
-            say(f"{name:14} {firing.status:14} {firing.error or firing.note or ''}")
+            wait_for_firing(mlops, name)
     finally:
-        scheduler.stop()
+        scheduler.stop()  # waits for the firings' follow-ups too (alerts, the challenger's registration)
+    for name in ("daily-scoring", "drift-monitor", "retrain"):
+        (firing,) = mlops.job_history(name, limit=1)
+        say(f"{name:14} {firing.status:14} {firing.error or firing.note or ''}")
     for job in mlops.jobs():
         when = f"next {job.next_fire_local} ({job.cron} {job.timezone})" if job.cron else "on demand"
         say(f"{job.name:14} {when}; last {job.last_status}")
