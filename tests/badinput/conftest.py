@@ -167,17 +167,9 @@ def env_without_mlops() -> dict[str, str]:
 
 
 @pytest.fixture
-def fresh_project(tmp_path, monkeypatch):
-    """An empty project of its own, for a case that must work (and so writes)."""
-    for key in ENV_KEYS:
-        monkeypatch.delenv(key, raising=False)
-    project = tmp_path / "fresh"
-    project.mkdir()
-    monkeypatch.chdir(project)
-    home = _testing.fresh_home(project)
-    monkeypatch.setenv("MLOPS_HOME", str(home))
-    yield project
-    _testing.reset_state()
+def fresh_project(mlops_home):
+    """An empty project of its own (the suite's ``mlops_home``), for a case that must work (and so writes)."""
+    return mlops_home.parent
 
 
 @pytest.fixture
