@@ -22,6 +22,7 @@ ENV_KEYS = (
     "MLOPS_JOURNAL",
     "MLOPS_RUN_ID",
     "MLOPS_NOTEBOOK_PATH",
+    "MLOPS_DASK_ADDRESS",
 )
 
 

@@ -20,20 +20,8 @@ from pathlib import Path
 import pytest
 
 from mlops_jupyter import _testing
+from tests.conftest import ENV_KEYS
 
-ENV_KEYS = (
-    "MLOPS_HOME",
-    "MLOPS_TRACKING_URI",
-    "MLOPS_JOBS_URL",
-    "MLOPS_USER",
-    "MLOPS_EXPERIMENT",
-    "MLOPS_CONFIG",
-    "MLOPS_ARTIFACT_ROOT",
-    "MLOPS_JOURNAL",
-    "MLOPS_RUN_ID",
-    "MLOPS_NOTEBOOK_PATH",
-    "MLOPS_DASK_ADDRESS",
-)
 MLFLOW_TABLES = (
     "experiments",
     "runs",
