@@ -81,12 +81,12 @@ def airflow_dag(job) -> str:
         else "skip: Airflow still runs the latest missed interval once; add a freshness check if that matters"
     )
     title = f"Airflow DAG of the mlops job {job.name!r}, exported by `mlops export {job.name} --to airflow`."
-    return f'''"""{title}
-
-Runs {job.notebook} at notebook version {job.notebook_version[:12]} (validation {job.validation_id}),
-the snapshot written beside this file, with Airflow's papermill operator.
-Missed runs: {missed}.
-"""
+    about = (
+        f"{title}\n\nRuns {job.notebook} at notebook version {job.notebook_version[:12]} "
+        f"(validation {job.validation_id}),\nthe snapshot written beside this file, "
+        f"with Airflow's papermill operator.\nMissed runs: {missed}.\n"
+    )
+    return f"""{_docstring(about)}
 
 import os
 from datetime import timedelta
@@ -120,7 +120,13 @@ with DAG(
         parameters=PARAMETERS,
         kernel_name={job.kernel_name!r},{_airflow_language(job)}
     )
-'''
+"""
+
+
+def _docstring(text: str) -> str:
+    """A docstring literal of ``text``: user values (a notebook's file name) cannot end it."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r")
+    return f'"""{escaped}"""'
 
 
 def _language(job) -> str | None:
