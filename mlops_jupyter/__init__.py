@@ -30,6 +30,7 @@ _API = {
     "log_artifact": "tracking.fluent:log_artifact",
     "log_model": "tracking.fluent:log_model",
     "check": "tracking.fluent:check",
+    "log_kpi": "tracking.kpi:log_kpi",
     "flush": "tracking.fluent:flush",
     "set_experiment": "tracking.fluent:set_experiment",
     "notebook_version": "tracking.notebook:file_version",
