@@ -12,14 +12,16 @@ Per job (``--alert webhook=URL``, ``--alert email=ADDRESS``) and for every job i
     host = "smtp.example.com"                  # default localhost
     port = 587                                 # default 25
     sender = "mlops@example.com"
-    starttls = true
+    starttls = true                            # or ssl = true (SMTPS, port 465)
     user = "mlops"
     password_env = "MLOPS_SMTP_PASSWORD"
 
 A webhook receives the event as a JSON body; with a secret, the header
 ``X-Mlops-Signature: sha256=<hex>`` is the HMAC-SHA256 of the exact body bytes, so the
-receiver can check it came from us. A channel that cannot be reached never stops a job:
-the failure is logged and kept with the firing in ``mlops job history``.
+receiver can check it came from us. TLS checks the server's certificate against the system's
+CAs (``SSL_CERT_FILE`` names another bundle), and a password is only ever sent over TLS.
+A channel that cannot be reached never stops a job: the failure is logged and kept with the
+firing in ``mlops job history``.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def post(url: str, event: dict) -> None:
 
 def email(to: str, event: dict) -> None:
     import smtplib
+    import ssl
     from email.message import EmailMessage
 
     smtp = _settings().get("smtp") or {}
@@ -114,9 +117,19 @@ def email(to: str, event: dict) -> None:
     message["To"] = to
     message.set_content(text(event))
     message.add_attachment(body(event), maintype="application", subtype="json", filename="event.json")
-    with smtplib.SMTP(host, port, timeout=TIMEOUT) as server:
-        if smtp.get("starttls"):
-            server.starttls()
+    if smtp.get("user") and not (smtp.get("starttls") or smtp.get("ssl")):
+        raise PermissionError(
+            "refusing to send the SMTP password in plain text: [alerts.smtp] sets a user "
+            "but neither starttls = true nor ssl = true"
+        )
+    context = ssl.create_default_context()
+    if smtp.get("ssl"):
+        connection = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=context)
+    else:
+        connection = smtplib.SMTP(host, port, timeout=TIMEOUT)
+    with connection as server:
+        if smtp.get("starttls") and not smtp.get("ssl"):
+            server.starttls(context=context)
         if smtp.get("user"):
             server.login(smtp["user"], os.environ.get(smtp.get("password_env", "MLOPS_SMTP_PASSWORD"), ""))
         server.send_message(message)
