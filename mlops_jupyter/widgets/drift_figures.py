@@ -27,7 +27,7 @@ def verdict_html(report) -> str:
         if col is not None:
             lines.append(
                 f"<div><b>{role} drift</b> ({html.escape(str(col.column))}): {_state(col)}"
-                f" &mdash; {col.test or ''} {fmt(col.score)}</div>"
+                f" &mdash; {html.escape(col.test or '')} {fmt(col.score)}</div>"
             )
     for note in report.notes:
         lines.append(f"<div style='color:#666'>Note: {html.escape(note)}</div>")
@@ -88,9 +88,9 @@ def table_html(report, sort_by: str = "drifted", descending: bool = True, select
         unseen = f"{c.unseen_share:.1%}" if c.kind == "categorical" and c.computed else ""
         cells = (
             html.escape(str(c.column)),
-            c.role,
-            c.kind,
-            c.test or "&ndash;",
+            html.escape(str(c.role)),
+            html.escape(str(c.kind)),
+            html.escape(c.test) if c.test else "&ndash;",
             fmt(c.score),
             fmt(c.threshold),
             _state(c) if c.computed else f"n/a: {html.escape(c.reason or '')}",

@@ -78,8 +78,9 @@ class ExplainWidget(W.VBox):
             else f"Explained all {exp.n_rows:,} rows."
         )
         return (
-            f"<div style='font-size:1.15em;font-weight:600'>{html.escape(exp.model)}: SHAP values "
-            f"({exp.explainer} explainer, {exp.output})</div><div class='mlops-sample-note'>{sample}</div>"
+            f"<div style='font-size:1.15em;font-weight:600'>{html.escape(str(exp.model))}: SHAP values "
+            f"({html.escape(str(exp.explainer))} explainer, {html.escape(str(exp.output))})</div>"
+            f"<div class='mlops-sample-note'>{sample}</div>"
         )
 
     @property

@@ -48,7 +48,8 @@ def explain_html(exp) -> str:
         else f"Explained all {exp.n_rows:,} rows."
     )
     body = [
-        f"<div>{html.escape(exp.model)}: {exp.explainer} explainer, values in {exp.output}. {sample}</div>"
+        f"<div>{html.escape(str(exp.model))}: {html.escape(str(exp.explainer))} explainer, "
+        f"values in {html.escape(str(exp.output))}. {sample}</div>"
     ]
     figures = []
     for k in range(min(len(exp.classes), 5)):
