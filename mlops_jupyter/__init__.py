@@ -40,6 +40,9 @@ _API = {
     "drift": "monitoring.drift:drift",
     "drift_profile": "monitoring.profile:drift_profile",
     "load_drift_profile": "monitoring.profile:load_profile",
+    # data
+    "dataset": "data.datasets:dataset",
+    "fingerprint": "data.fingerprint:fingerprint",
     # registry and governance
     "register": "registry.service:register",
     "models": "registry.service:models",
@@ -48,6 +51,7 @@ _API = {
     "rollback": "registry.promotion:rollback",
     "audit": "governance.audit:log",
     "model_card": "registry.card:model_card",
+    "model_report": "reports:model_report",
     # pipelines
     "run": "pipelines.launch:run",
     "sweep": "pipelines.launch:sweep",

@@ -23,7 +23,8 @@ USAGE = """\
 
 %%mlops track options:
   -e/--experiment NAME   -n/--name NAME   --params VAR[,VAR...]   --metrics VAR[,VAR...]
-  --tags k=v[,k=v...]    --model VAR      --autolog/--no-autolog  --nested"""
+  --tags k=v[,k=v...]    --model VAR      --autolog/--no-autolog  --nested
+  --data VAR[,VAR...]    fingerprint the data sets the cell reads and log them as the run's inputs"""
 
 
 class MagicArgumentParser(argparse.ArgumentParser):

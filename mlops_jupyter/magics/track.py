@@ -28,6 +28,7 @@ _parser.add_argument("--params", default="")
 _parser.add_argument("--metrics", default="")
 _parser.add_argument("--tags", default="")
 _parser.add_argument("--model")
+_parser.add_argument("--data", default="")
 _parser.add_argument("--autolog", action=argparse.BooleanOptionalAction, default=True)
 _parser.add_argument("--nested", action="store_true")
 
@@ -64,6 +65,7 @@ def track_cell(shell, line: str, cell: str):
                     "the cell was not run."
                 )
 
+    datasets = _datasets(shell, _names(args.data, "--data"))
     notebook = current_notebook_path(shell.user_ns)
     try:
         run, created = fluent.start_run(
@@ -77,6 +79,8 @@ def track_cell(shell, line: str, cell: str):
     except MlopsError as exc:
         raise UsageError(str(exc)) from None
     run.log_text(cell, "code/cell.py")
+    for found in datasets:
+        run.log_input(found.to_input())
 
     try:
         result = _execute(shell, source, tree)
@@ -118,6 +122,23 @@ def _execute(shell, source: str, tree):
         # A trailing `;` hides the value, like in any other cell.
         return None if source.rstrip().endswith(";") else value
     return None
+
+
+def _datasets(shell, names: list[str]) -> list:
+    """The fingerprinted data sets the cell reads (``--data``), taken before it runs."""
+    if not names:
+        return []
+    from ..data.datasets import dataset
+
+    found = []
+    for name in names:
+        if name not in shell.user_ns:
+            raise UsageError(f"--data names {name!r}, which is not defined; the cell was not run.")
+        try:
+            found.append(dataset(shell.user_ns[name], name=name, log=False))
+        except MlopsError as exc:
+            raise UsageError(f"--data {name}: {exc}; the cell was not run.") from None
+    return found
 
 
 def _capture_params(shell, run, names: list[str], strict: bool) -> None:

@@ -95,6 +95,11 @@ class Run:
         flavor_of(model)  # refuse an unsupported model now, in the cell, not later
         self._emit("model", model=model, sample=sample, name=valid_name(name, "model name"))
 
+    def log_input(self, dataset: dict[str, str]) -> None:
+        """An MLflow dataset input: ``name``, ``digest``, ``source_type``, ``source``, ``schema``,
+        ``profile`` (JSON text) and ``context`` (training, evaluation, input, output...)."""
+        self._emit("dataset", dataset=dataset)
+
     def check(self, name: str, condition: Any, value: Any = None) -> bool:
         passed = bool(condition)
         key = valid_name(name, "check")

@@ -19,6 +19,7 @@ Event shapes (``run`` is the caller's local id for the run)::
     {"op": "text", "run", "text", "file"}
     {"op": "artifact", "run", "path", "artifact_path"}
     {"op": "model", "run", "name", "model" | "pickle", "sample"}
+    {"op": "dataset", "run", "dataset": {name, digest, source_type, source, schema, profile, context}}
     {"op": "end", "run", "status", "time", "error"}
 """
 
@@ -142,6 +143,22 @@ class RunWriter:
         else:
             retry(self.client.log_artifact, run_id, str(path), artifact_path)
 
+    def log_input(self, run_id: str, dataset: dict[str, str]) -> None:
+        """Log one dataset input (see :mod:`mlops_jupyter.data.datasets`) with its context tag."""
+        from mlflow.entities import Dataset, DatasetInput, InputTag
+        from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
+
+        entity = Dataset(
+            dataset["name"],
+            dataset["digest"],
+            dataset["source_type"],
+            dataset["source"],
+            schema=dataset.get("schema"),
+            profile=dataset.get("profile"),
+        )
+        tags = [InputTag(MLFLOW_DATASET_CONTEXT, dataset.get("context") or "training")]
+        retry(self.client.log_inputs, run_id, datasets=[DatasetInput(entity, tags)])
+
     def end_run(self, run_id: str, status: str, end_time: int | None = None) -> None:
         retry(self.client.set_terminated, run_id, status, end_time=now_ms() if end_time is None else end_time)
 
@@ -174,6 +191,9 @@ class RunWriter:
 
     def _artifact(self, event: dict) -> None:
         self.log_artifact(self.run_ids[event["run"]], event["path"], event.get("artifact_path"))
+
+    def _dataset(self, event: dict) -> None:
+        self.log_input(self.run_ids[event["run"]], event["dataset"])
 
     def _model(self, event: dict) -> None:
         from .model_logging import log_model
