@@ -52,6 +52,7 @@ _API = {
     "audit": "governance.audit:log",
     "model_card": "registry.card:model_card",
     "model_report": "reports:model_report",
+    "model_report": "reports:model_report",
     # pipelines
     "run": "pipelines.launch:run",
     "sweep": "pipelines.launch:sweep",

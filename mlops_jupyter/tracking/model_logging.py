@@ -49,15 +49,20 @@ def _check_fitted(model) -> None:
         pass  # not an estimator scikit-learn can inspect: nothing to check
 
 
+EXAMPLE_ROWS = 100
+
+
 def log_model(model, run_id: str, name: str = "model", sample=None):
     """Log ``model`` into run ``run_id``; the signature is inferred from ``sample`` when given."""
     import importlib
 
     flavor = importlib.import_module(flavor_of(model))
     signature = None
+    kwargs = {}
     if sample is not None:
         signature = infer_signature(model, sample)
-    kwargs = {}
+        # a few rows kept with the model: what a report explains when no explanation was logged
+        kwargs["input_example"] = sample[:EXAMPLE_ROWS]
     if flavor.__name__ == "mlflow.sklearn":
         # MLflow 3 defaults to skops, which refuses tree models without a trusted-type list.
         kwargs["serialization_format"] = "cloudpickle"

@@ -1,0 +1,59 @@
+"""Stakeholder reports: one page per model from what the registry, runs, jobs and audit log know.
+
+Data gathering only: plain functions returning plain objects (:mod:`.sections`); the page is
+rendered by the widgets (``Report.to_html``) and served by Voila from ``notebooks/model_report.ipynb``.
+
+>>> report = mlops.model_report("churn@champion")
+>>> report.to_html("churn.html")
+"""
+
+from __future__ import annotations
+
+from .gather import ModelReport, parse_ref
+from .result import Report, section
+
+__all__ = ["ModelReport", "Report", "model_report", "parse_ref"]
+
+
+def model_report(ref: str, compare: list[str] | str | None = None) -> Report:
+    """Everything the report of ``MODEL@ALIAS`` shows (``MODEL`` alone: its champion).
+
+    ``compare`` (aliases, e.g. ``"champion,challenger"``) adds their holders side by side.
+    Reads only: nothing is written to a store or the audit log.
+    """
+    aliases = _aliases(compare)
+    source = ModelReport(ref, None if "@" in ref or not aliases else aliases[0])
+    for alias in aliases:
+        if alias not in source.aliases:
+            held = ", ".join(sorted(source.aliases)) or "none"
+            from ..errors import NotFound
+
+            raise NotFound(f"model {source.model!r} has no alias {alias!r}", f"Its aliases: {held}.")
+    return Report(
+        model=source.model,
+        alias=source.alias,
+        version=source.version,
+        generated=source.generated,
+        summary=section(source.summary),
+        quality=section(source.quality),
+        kpis=section(source.kpis),
+        why=section(source.why),
+        health=section(source.health),
+        history=section(source.history),
+        comparison=section(source.comparison, aliases) if aliases else None,
+    )
+
+
+def _aliases(compare) -> list[str]:
+    from ..errors import BadInput
+    from ..governance import names
+
+    if compare is None:
+        return []
+    items = compare.split(",") if isinstance(compare, str) else list(compare)
+    aliases = [names.alias(a.strip()) for a in items if str(a).strip()]
+    if len(aliases) < 2:
+        raise BadInput(
+            f"--compare needs two or more aliases, got {compare!r:.80}", "e.g. --compare champion,challenger"
+        )
+    return aliases

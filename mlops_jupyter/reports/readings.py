@@ -1,0 +1,34 @@
+"""Readings of one run that several sections share: times as text, drift share and verdict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def iso_ms(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def drift_share(run) -> float | None:
+    metrics = run.data.metrics
+    value = metrics.get("drift.share", metrics.get("drift_share"))
+    return None if value is None else float(value)
+
+
+def drifted(run) -> bool | None:
+    """Did a monitoring run find drift: its ``drift.detected`` metric, else its ``no_drift`` check."""
+    detected = run.data.metrics.get("drift.detected")
+    if detected is not None:
+        return bool(detected)
+    check = run.data.tags.get("mlops.check.no_drift")
+    return None if check is None else check != "passed"
+
+
+def verdict(run) -> str:
+    share = drift_share(run) or 0.0
+    found = drifted(run)
+    if found is None:
+        return f"{share:.0%} of the input columns drifted"
+    return f"{'drift detected' if found else 'no drift'}: {share:.0%} of the input columns drifted"

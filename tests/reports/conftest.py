@@ -1,0 +1,40 @@
+"""Report fixtures: one real model history (tests/reports/store.py), shared read-only by the tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def load_store_module():
+    name = "mlops_reports_store"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("store.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def report_store(tmp_path_factory):
+    return load_store_module().load(tmp_path_factory.getbasetemp() / "report-store")
+
+
+@pytest.fixture
+def reported(report_store, monkeypatch):
+    """Point this test at the shared store (the report writes nothing, so sharing it is safe)."""
+    import os
+
+    from mlops_jupyter import _testing
+
+    for key in [k for k in os.environ if k.startswith("MLOPS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("MLOPS_HOME", str(report_store.home))
+    monkeypatch.chdir(report_store.project)
+    _testing.reset_state()
+    yield report_store
+    _testing.reset_state()
