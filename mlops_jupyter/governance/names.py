@@ -20,6 +20,7 @@ _ALIAS = re.compile(r"^[\w\-]*$")
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 _RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_USER = re.compile(r"\w(?:[\w.@+ -]{0,253}[\w.@+-])?")
 _MODEL_FORBIDDEN = ("/", ":", "'", '"', "`", "\\")
 
 MODEL_RULES = (
@@ -86,9 +87,15 @@ def run_id(value) -> str:
     return value
 
 
+USER_RULES = (
+    "A user name is 1 to 255 letters, digits, spaces, '_', '.', '@', '+' or '-', starting with a "
+    "letter, digit or '_', not ending in a space, without '..' (e.g. alice, first.last@example.com); "
+    "never a path."
+)
+
+
 def user_name(value) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 255 or _CONTROL.search(value):
-        raise BadInput(
-            f"invalid user name {value!r:.80}", "A user name is 1 to 255 characters, no control characters."
-        )
+    """``value`` if it is a name, never a path: it becomes a key of the roles table and audit entries."""
+    if not isinstance(value, str) or not _USER.fullmatch(value) or ".." in value:
+        raise BadInput(f"invalid user name {value!r:.80}", USER_RULES)
     return value

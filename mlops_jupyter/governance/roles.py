@@ -11,8 +11,12 @@ The mapping lives in the project's ``mlops.toml``::
     alice = "approver"
     bob = "developer"
 
-A project without a ``[roles]`` table is a single-user install: whoever uses it is admin,
-so nothing needs setting up until a team shares the project.
+A project without a ``[roles]`` table is a single-user install: its owner is admin and
+nobody else is more than a viewer. The owner is the user the process runs as (``MLOPS_USER``,
+else the OS user), and on a JupyterHub single-user server also the Hub user it belongs to
+(``JUPYTERHUB_USER``). So the CLI, the magics and a personal server's token work with no
+set-up, while other people reaching a shared server read only, until the owner's first
+role change writes the ``[roles]`` table (naming the owner admin).
 
 Other areas check their actions the same way:
 
@@ -23,6 +27,7 @@ Other areas check their actions the same way:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from .. import config
@@ -58,7 +63,7 @@ class RoleTable:
 
     def role_of(self, user: str) -> str:
         if not self.configured:
-            return UNCONFIGURED_ROLE
+            return UNCONFIGURED_ROLE if user in owners() else DEFAULT_ROLE
         return self.users.get(user, self.default)
 
     def to_dict(self) -> dict:
@@ -69,7 +74,7 @@ def table() -> RoleTable:
     """The role table from ``mlops.toml`` (read on every call: edits apply at once)."""
     raw = config.project_config().get("roles")
     if raw is None or raw == {}:
-        return RoleTable(False, UNCONFIGURED_ROLE)
+        return RoleTable(False, DEFAULT_ROLE)  # its owners are admin: see owners()
     where = f"[roles] in {config.project_config_path()}"
     if not isinstance(raw, dict):
         raise BadInput(f"{where} must be a table of user = role", _ACCEPTED)
@@ -80,11 +85,16 @@ def table() -> RoleTable:
     return RoleTable(True, raw.get(DEFAULT_KEY, DEFAULT_ROLE), users)
 
 
+def owners() -> set[str]:
+    """Who is admin while no ``[roles]`` table exists: the process's user and its Hub user."""
+    return {config.current_user(), *filter(None, [os.environ.get("JUPYTERHUB_USER")])}
+
+
 _ACCEPTED = f'Roles are {", ".join(ROLES)} (lowest to highest), e.g. alice = "approver".'
 
 
 def role_of(user: str) -> str:
-    """The role of ``user``: listed in ``[roles]``, else its ``default``; admin when unconfigured."""
+    """The role of ``user``: listed in ``[roles]``, else its ``default``; unconfigured, see :func:`owners`."""
     return table().role_of(user)
 
 

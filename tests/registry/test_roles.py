@@ -7,9 +7,13 @@ from mlops_jupyter.errors import BadInput, Conflict, Forbidden
 from mlops_jupyter.governance import audit, role_changes, roles
 
 
-def test_an_unconfigured_project_makes_its_user_admin(mlops_home):
-    assert roles.role_of("whoever") == "admin"
-    assert roles.require("whoever", action="force") == "admin"
+def test_an_unconfigured_project_makes_its_user_admin_and_nobody_else(mlops_home, monkeypatch):
+    monkeypatch.setenv("MLOPS_USER", "root")
+    assert roles.role_of("root") == "admin"
+    assert roles.require("root", action="force") == "admin"
+    assert roles.role_of("whoever") == "viewer"
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")  # a Hub user's own single-user server
+    assert roles.role_of("alice") == "admin" and roles.role_of("root") == "admin"
 
 
 def test_the_team_mapping_and_its_default(team):
