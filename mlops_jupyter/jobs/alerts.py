@@ -123,6 +123,7 @@ def email(to: str, event: dict) -> None:
             "but neither starttls = true nor ssl = true"
         )
     context = ssl.create_default_context()
+    connection: smtplib.SMTP
     if smtp.get("ssl"):
         connection = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=context)
     else:
