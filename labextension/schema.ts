@@ -257,7 +257,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check the hash chain and its head; every edited, deleted or moved entry is named */
+        /** Check the keyed hash chain, its head and its anchor; every edited, deleted or moved entry is named */
         get: operations["verifyAudit"];
         put?: never;
         post?: never;
@@ -656,8 +656,12 @@ export interface components {
         AuditProblem: {
             seq: number;
             /** @enum {string} */
-            kind: "edited" | "deleted" | "moved" | "added";
+            kind: "edited" | "deleted" | "moved" | "added" | "unanchored";
             message: string;
+            /** @description When the entry was written (UTC), if it is in the log */
+            time?: string | null;
+            /** @description The entry's action, if it is in the log */
+            action?: string | null;
         };
         AuditVerification: {
             ok: boolean;
