@@ -19,11 +19,14 @@ def audit(model, action, since, until, limit, at, verify):
     if verify:
         problems = log.verify()
         if problems:
+            first = problems[0]
+            when = f", written {first.time}, action {first.action}" if first.time else ""
+            click.secho(f"first bad entry: {first.seq}{when}: {first.message}", fg="red", bold=True)
             for p in problems:
                 click.secho(f"entry {p.seq}: {p.kind}: {p.message}", fg="red")
             raise MlopsError(f"the audit log failed verification: {len(problems)} problem(s)")
         count = len(log.entries())
-        click.echo(f"audit log intact: {count} entries, every link and the head check out")
+        click.echo(f"audit log intact: {count} entries, every keyed link, the head and its anchor check out")
         return
     if at:
         if not model:

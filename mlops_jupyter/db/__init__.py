@@ -8,6 +8,7 @@ audit log, promotion rules) and :mod:`.job_tables` (the job store).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
 MIGRATIONS = Path(__file__).with_name("migrations")
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
 def engine(url: str | None = None):
@@ -40,7 +42,9 @@ def _create(url: str):
     from ..services import check_reachable
 
     if url.startswith("sqlite"):
-        eng = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        eng = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=canonical_json
+        )
 
         @event.listens_for(eng, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -52,7 +56,8 @@ def _create(url: str):
             cursor.close()
     else:
         try:
-            eng = create_engine(url, pool_pre_ping=True)  # imports the driver, connects to nothing
+            # imports the driver, connects to nothing
+            eng = create_engine(url, pool_pre_ping=True, json_serializer=canonical_json)
         except ImportError as exc:
             if url.split("+", 1)[0].split(":", 1)[0] != "postgresql":
                 raise
@@ -65,6 +70,11 @@ def _create(url: str):
     check_reachable(url, "the mlops database", "MLOPS_JOBS_URL")  # seconds, not the OS's TCP timeout
     upgrade(eng)
     return eng
+
+
+def canonical_json(value) -> str:
+    """JSON columns are stored sorted and compact: the audit chain hashes that text as it is."""
+    return _canonical(value)
 
 
 def upgrade(eng) -> None:

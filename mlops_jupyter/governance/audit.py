@@ -1,8 +1,10 @@
-"""The audit log: an append-only, hash-chained record of governed actions.
+"""The audit log: an append-only, keyed hash chain of governed actions.
 
-Each entry stores the hash of the entry before it and its own hash over its content and
-that link, so editing, deleting or reordering entries breaks the chain at a place
-:func:`verify` names. A one-row head (``audit_head``) names the newest entry, so deleting
+Each entry stores the hash of the entry before it and its own HMAC over its content and
+that link (:mod:`.audit_chain`), keyed with a secret kept outside the mlops database
+(:mod:`.audit_key`), so editing, deleting or reordering entries breaks the chain at a place
+:func:`verify` names, and nobody without the key can recompute it. A one-row head
+(``audit_head``) and a signed anchor outside the database name the newest entry, so deleting
 the newest entries is caught as well.
 
 Every append first locks the head row, which makes governed writes take turns (a row lock
@@ -17,17 +19,18 @@ depends on under the lock, and its entry commits with it or not at all.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from .. import db
 from ..db.tables import AuditEntry, AuditHead, utcnow
+from ..errors import Conflict
+from . import audit_chain, audit_key
+from .audit_chain import GENESIS, Problem, entry_hash
+from .audit_chain import utc_text as _utc_text
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "Problem", "entry_hash", "lock", "record", "transaction", "verify"]
 ACTIONS = (
     "register",
     "validate",
@@ -43,25 +46,6 @@ ACTIONS = (
 )
 MAX_PAGE = 1000
 _ATTEMPTS = 20
-
-
-def entry_hash(
-    prev_hash: str, time: datetime, actor: str, role: str, action: str, target: str, before, after, reason
-) -> str:
-    payload = json.dumps(
-        [prev_hash, _utc_text(time), actor, role, action, target, before, after, reason],
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _utc_text(time: datetime) -> str:
-    """The same text whatever the database gives back (SQLite drops the zone, PostgreSQL keeps it)."""
-    if time.tzinfo is not None:
-        time = time.astimezone(UTC).replace(tzinfo=None)
-    return time.isoformat(timespec="microseconds")
 
 
 def as_utc(time: datetime) -> datetime:
@@ -86,22 +70,38 @@ def transaction(url: str | None = None) -> Iterator:
 
 
 def lock(s) -> AuditHead:
-    """Lock the head row for the rest of ``s``'s transaction and return it.
+    """Lock the head row for the rest of ``s``'s transaction and return it, once the log's end holds.
 
     On SQLite the UPDATE is what makes the transaction a writer from its first statement:
     a transaction that read first and wrote later could fail under concurrency instead of
-    waiting its turn.
+    waiting its turn. A log whose end disagrees with its anchored head (the newest entries
+    deleted, the head row gone or rewritten) takes no new entry: writing on would bury the gap.
     """
     from sqlalchemy import select, update
 
     s.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    secret = audit_key.key()
+    audit_chain.seal_legacy(s, secret)
     head = s.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True))
     head = head.scalar_one_or_none()
-    if head is None:  # a database migrated by hand without its head row
-        tail = s.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
-        head = AuditHead(id=1, seq=tail.seq if tail else 0, hash=tail.hash if tail else GENESIS)
+    tail = s.execute(select(*audit_chain.COLUMNS).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    pending = s.info.get("audit_anchor")
+    anchor = audit_key.Anchor(*pending) if pending else audit_chain.load_anchor(secret)
+    if head is None and tail is None and anchor is None:  # a new log
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
         s.add(head)
         s.flush()
+    recent = [tail] if tail else []
+    if isinstance(anchor, audit_key.Anchor) and tail and anchor.seq < tail.seq:  # an anchor write cut short
+        recent = list(s.execute(select(*audit_chain.COLUMNS).where(AuditEntry.seq >= anchor.seq)))
+    problems = audit_chain.anchor_problems(recent, anchor)
+    if head is None or (tail and (head.seq, head.hash) != (tail.seq, tail.hash)) or problems:
+        first = problems[0] if problems else None
+        raise Conflict(
+            "the audit log does not verify, so it takes no new entry: "
+            + (first.message if first else "its head row does not name its newest entry"),
+            "`mlops audit --verify` names every bad entry; restore the mlops database from a backup.",
+        )
     return head
 
 
@@ -137,6 +137,7 @@ def record(
 
 def _append(s, actor, role, action, target, before, after, reason) -> AuditEntry:
     head = lock(s)
+    secret = audit_key.key()
     prev = head.hash
     time = utcnow()
     entry = AuditEntry(
@@ -149,89 +150,36 @@ def _append(s, actor, role, action, target, before, after, reason) -> AuditEntry
         after=after,
         reason=reason,
         prev_hash=prev,
-        hash=entry_hash(prev, time, actor, role, action, target, before, after, reason),
+        hash=entry_hash(prev, time, actor, role, action, target, before, after, reason, key=secret),
     )
     s.add(entry)
     s.flush()
     head.seq, head.hash = entry.seq, entry.hash
     s.flush()
+    audit_chain.anchor_on_commit(s, secret, entry.seq, entry.hash)
     return entry
 
 
 # -- checking --------------------------------------------------------------------------
 
 
-@dataclass
-class Problem:
-    seq: int
-    kind: str  # "edited" | "deleted" | "moved" | "added"
-    message: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def verify(url: str | None = None) -> list[Problem]:
-    """Walk the chain and its head; every entry whose content or place does not hold is reported."""
-    from sqlalchemy import select
-
-    problems = []
+def verify(url: str | None = None, *, session=None) -> list[Problem]:
+    """Walk the chain, its head row and its anchored head; every entry that does not hold is reported."""
+    if session is not None:
+        return audit_chain.verify_in(session)
     with db.session(url) as s:
-        rows = list(s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars())
-        head = s.get(AuditHead, 1)
-        where = {e.hash: e.seq for e in rows}
-        prev, prev_seq = GENESIS, None
-        for e in rows:
-            label = f"entry {e.seq} ({e.action} {e.target})"
-            expected = entry_hash(
-                e.prev_hash, e.time, e.actor, e.role, e.action, e.target, e.before, e.after, e.reason
-            )
-            if e.hash != expected:
-                problems.append(Problem(e.seq, "edited", f"{label} was changed after it was written"))
-            if e.prev_hash != prev:
-                problems.append(_link_problem(e, label, prev_seq, where))
-            prev, prev_seq = e.hash, e.seq
-        if head is not None and (head.hash != prev or head.seq != (prev_seq or 0)):
-            problems.append(_head_problem(head, prev_seq, where))
-    return problems
+        return audit_chain.verify_in(s)
 
 
-def _link_problem(e, label: str, prev_seq: int | None, where: dict[str, int]) -> Problem:
-    if e.prev_hash == GENESIS:
-        return Problem(
-            e.seq, "deleted", f"{label} was written as the first entry: the entries before it were deleted"
+def require_intact(session) -> None:
+    """Refuse to act on a history that does not verify (a rollback follows the log's past)."""
+    problems = verify(session=session)
+    if problems:
+        raise Conflict(
+            f"the audit log does not verify: first bad entry {problems[0]}",
+            "`mlops audit --verify` names every bad entry; nothing that follows its history runs "
+            "until the log is restored from a backup.",
         )
-    if e.prev_hash in where:
-        return Problem(
-            e.seq,
-            "moved",
-            f"{label} was written after entry {where[e.prev_hash]} but now follows "
-            f"{'entry ' + str(prev_seq) if prev_seq else 'nothing'}: entries were reordered",
-        )
-    after = f"entry {prev_seq}" if prev_seq else "the start of the log"
-    return Problem(
-        e.seq,
-        "deleted",
-        f"{label} links to an entry that is no longer in the log: an entry between {after} and it "
-        "was deleted (or the entry before it was rewritten)",
-    )
-
-
-def _head_problem(head: AuditHead, last_seq: int | None, where: dict[str, int]) -> Problem:
-    last = f"entry {last_seq}" if last_seq else "no entry"
-    if head.hash == GENESIS or head.hash in where:
-        return Problem(
-            head.seq,
-            "added",
-            f"the newest entry written through the log is {head.seq}, but the log ends at {last}: "
-            "entries were added or moved outside the audit log",
-        )
-    return Problem(
-        head.seq,
-        "deleted",
-        f"entry {head.seq} was the newest entry written, but the log ends at {last}: "
-        "the newest entries were deleted",
-    )
 
 
 # -- reading ---------------------------------------------------------------------------

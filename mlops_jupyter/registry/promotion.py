@@ -129,6 +129,7 @@ def rollback(
     user = user or config.current_user()
     role = roles.require(user, action="rollback")
     with _alias_move(model, alias) as (s, move):
+        audit.require_intact(s)  # the history it returns to must be the one that was written
         current = _aliases(model).get(alias)
         held = history.stack(model, alias, session=s)
         if not held:

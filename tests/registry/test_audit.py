@@ -73,11 +73,10 @@ def test_a_deleted_entry_is_named(log):
 
 def test_deleting_the_newest_entries_is_detected_through_the_head(log):
     sql(log, "DELETE FROM audit_log WHERE seq = 7")
-    (problem,) = audit.verify()
-    assert (
-        problem.kind == "deleted"
-        and "entry 7 was the newest entry written, but the log ends at entry 6" in problem.message
-    )
+    head_row, anchor = audit.verify()
+    assert (head_row.seq, head_row.kind) == (anchor.seq, anchor.kind) == (7, "deleted")
+    assert "entry 7 was the newest entry written, but the log ends at entry 6" in head_row.message
+    assert "entry 7 was the newest entry anchored, but the log ends at entry 6" in anchor.message
 
 
 def test_reordered_entries_are_named(log):
