@@ -9,10 +9,12 @@ rendered by the widgets (``Report.to_html``) and served by Voila from ``notebook
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .gather import ModelReport, parse_ref
 from .result import Report, section
 
-__all__ = ["ModelReport", "Report", "model_report", "parse_ref"]
+__all__ = ["ModelReport", "Report", "compare_aliases", "model_report", "notebook", "parse_ref"]
 
 
 def model_report(ref: str, compare: list[str] | str | None = None) -> Report:
@@ -21,7 +23,7 @@ def model_report(ref: str, compare: list[str] | str | None = None) -> Report:
     ``compare`` (aliases, e.g. ``"champion,challenger"``) adds their holders side by side.
     Reads only: nothing is written to a store or the audit log.
     """
-    aliases = _aliases(compare)
+    aliases = compare_aliases(compare)
     source = ModelReport(ref, None if "@" in ref or not aliases else aliases[0])
     for alias in aliases:
         if alias not in source.aliases:
@@ -44,7 +46,8 @@ def model_report(ref: str, compare: list[str] | str | None = None) -> Report:
     )
 
 
-def _aliases(compare) -> list[str]:
+def compare_aliases(compare) -> list[str]:
+    """``"champion,challenger"`` (or a list) as checked aliases, two or more."""
     from ..errors import BadInput
     from ..governance import names
 
@@ -57,3 +60,11 @@ def _aliases(compare) -> list[str]:
             f"--compare needs two or more aliases, got {compare!r:.80}", "e.g. --compare champion,challenger"
         )
     return aliases
+
+
+def notebook() -> Path:
+    """The report notebook Voila serves: shipped in the package, or the source tree's ``notebooks/``."""
+    shipped = Path(__file__).with_name("model_report.ipynb")
+    if shipped.exists():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "notebooks" / "model_report.ipynb"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..db.job_tables import CHECKS_FAILED, FAILED, TIMEOUT
 from . import sections as S
-from .readings import drift_share, drifted, iso_ms
+from .readings import drift_share, drifted, iso_ms, quiet_downloads
 
 UNSUCCESSFUL = (FAILED, TIMEOUT, CHECKS_FAILED)
 
@@ -41,7 +41,7 @@ def _drifted_columns(run) -> list[str] | S.Unavailable:
 
     from ..registry.mlflow_client import client
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, quiet_downloads():
         try:
             path = client().download_artifacts(run.info.run_id, "drift/report.json", tmp)
             data = json.loads(Path(path).read_text())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 
@@ -32,3 +35,18 @@ def verdict(run) -> str:
     if found is None:
         return f"{share:.0%} of the input columns drifted"
     return f"{'drift detected' if found else 'no drift'}: {share:.0%} of the input columns drifted"
+
+
+@contextmanager
+def quiet_downloads() -> Iterator[None]:
+    """Artifact downloads without MLflow's progress bars (they would land on the page or the terminal)."""
+    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    saved = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = saved

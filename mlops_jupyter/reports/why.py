@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import tempfile
+import warnings
 from pathlib import Path
 
 from . import sections as S
+from .readings import quiet_downloads
 
 ARTIFACT = "explain/explanation.json"
 
@@ -23,7 +25,7 @@ def why(report) -> S.Why | S.Unavailable:
     run = report.runs.get(held.run_id)
     logged = run is not None and any(p.startswith("explain") for p in _artifact_dirs(held.run_id))
     if logged:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, quiet_downloads():
             try:
                 path = client().download_artifacts(held.run_id, ARTIFACT, tmp)
             except (MlflowException, OSError):
@@ -35,7 +37,9 @@ def why(report) -> S.Why | S.Unavailable:
     if isinstance(loaded, S.Unavailable):
         return loaded
     model, sample = loaded
-    exp = explain(model, sample)
+    with warnings.catch_warnings():  # a model fitted on an array warns about the example's column names
+        warnings.simplefilter("ignore", UserWarning)
+        exp = explain(model, sample)
     return S.Why(
         exp,
         True,
@@ -63,7 +67,7 @@ def _model_and_sample(model: str, version: str):
     mlflow.set_tracking_uri(tracking)
     mlflow.set_registry_uri(tracking)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, quiet_downloads():
             local = mlflow.artifacts.download_artifacts(uri, dst_path=tmp)
             meta = mlflow.models.Model.load(local)
             sample = meta.load_input_example(local)

@@ -43,7 +43,7 @@ def quality_figure(quality) -> go.Figure:
     return fig
 
 
-def drift_figure(points, model: str) -> go.Figure:
+def drift_figure(points) -> go.Figure:
     """Share of drifted input columns per monitoring run, over time; runs that found drift in red."""
     colors = ["#c0392b" if p.drifted else "#2e86c1" for p in points]
     fig = go.Figure(
@@ -59,7 +59,7 @@ def drift_figure(points, model: str) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=f"Drift over time: share of drifted input columns of {model}",
+        title="Drift over time: share of drifted input columns per monitoring run",
         height=HEIGHT,
         yaxis={"title": "share of columns", "tickformat": ".0%", "rangemode": "tozero"},
         margin={"t": 50, "l": 60, "r": 20, "b": 40},

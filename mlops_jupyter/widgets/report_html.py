@@ -215,7 +215,7 @@ def history_html(h: S.History | S.Unavailable) -> str:
 def _moved(entry: dict) -> str:
     before, after = (entry.get("before") or {}).get("version"), (entry.get("after") or {}).get("version")
     if before or after:
-        return f"v{before or '-'} → v{after or '-'}"
+        return f"{f'v{before}' if before else '-'} → {f'v{after}' if after else '-'}"
     return ""
 
 
@@ -262,7 +262,7 @@ def report_html(report) -> str:
     else:
         parts.append(drift_html(report.health))
         if not missing(report.health.drift):
-            parts.append(figure(RF.drift_figure(report.health.drift, report.model)))
+            parts.append(figure(RF.drift_figure(report.health.drift)))
         parts.append(jobs_html(report.health))
     parts += [heading("history"), history_html(report.history)]
     return (

@@ -1,0 +1,119 @@
+"""``mlops report``: a model's stakeholder report, served with Voila or written as one HTML file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import click
+
+START_TIMEOUT_S = 60
+# our JupyterLab sidebar has no place in a report page (Voila loads every lab extension)
+DENYLIST = '--VoilaConfiguration.extension_denylist=["mlops-jupyter"]'
+
+
+@click.command()
+@click.argument("ref", metavar="MODEL[@ALIAS]")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report as one self-contained HTML file (opens offline) instead of serving it.",
+)
+@click.option("--compare", help="Aliases whose holders are shown side by side, e.g. champion,challenger.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8866, show_default=True, help="0: any free port."
+)
+@click.option("--ip", default="127.0.0.1", show_default=True, help="The address Voila listens on.")
+def report(ref, html_path, compare, port, ip):
+    """The report of MODEL@ALIAS (MODEL alone: its champion): served with Voila, or --html FILE."""
+    from ..errors import BadInput
+    from ..reports import ModelReport, compare_aliases, model_report, parse_ref
+
+    model, alias = parse_ref(ref)
+    aliases = compare_aliases(compare) if compare else []
+    if html_path is not None:
+        if not html_path.parent.is_dir():
+            raise BadInput(
+                f"cannot write {html_path}: no directory {html_path.parent}",
+                "Give a path in an existing directory.",
+            )
+        page = model_report(ref, compare=aliases or None)
+        try:
+            page.to_html(html_path)
+        except OSError as exc:
+            raise BadInput(
+                f"cannot write {html_path}: {exc.strerror}", "Give a path you can write."
+            ) from None
+        size = html_path.stat().st_size / 1e6
+        click.echo(f"wrote {html_path} ({size:.1f} MB): the report of {page.title}")
+        return
+    source = ModelReport(ref, None if alias or not aliases else aliases[0])  # unknown names fail here
+    query = {"model": model, "alias": source.alias, **({"compare": ",".join(aliases)} if aliases else {})}
+    serve(query, ip, port)
+
+
+def serve(query: dict[str, str], ip: str, port: int) -> None:
+    """Run Voila on the report notebook until interrupted; print the page's URL once it listens."""
+    from .. import config
+    from ..errors import Unavailable
+    from ..reports import notebook
+
+    port = port or _free_port(ip)
+    env = dict(os.environ, MLOPS_HOME=str(config.state_dir(create=False)))
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook()),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        DENYLIST,
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_listening(process, ip, port)
+        click.echo(f"report served at http://{ip}:{port}/?{urlencode(query)}")
+        click.echo("press Ctrl-C to stop", err=True)
+        process.wait()
+        if process.returncode:
+            raise Unavailable(f"voila stopped with exit code {process.returncode}", _tail(process))
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_listening(process: subprocess.Popen, ip: str, port: int) -> None:
+    from ..errors import Unavailable
+
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise Unavailable(f"voila could not start on {ip}:{port}", _tail(process))
+        try:
+            socket.create_connection((ip, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)  # polling a port that is not open yet: nothing to wait on
+    raise Unavailable(f"voila did not listen on {ip}:{port} within {START_TIMEOUT_S} s", None)
+
+
+def _tail(process: subprocess.Popen) -> str | None:
+    text = process.stderr.read() if process.stderr and process.poll() is not None else ""
+    return "\n".join(text.strip().splitlines()[-5:]) or None
+
+
+def _free_port(ip: str) -> int:
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
