@@ -43,6 +43,8 @@ _API = {
     # data
     "dataset": "data.datasets:dataset",
     "fingerprint": "data.fingerprint:fingerprint",
+    "expect": "data.expectations:expect",
+    "fairness": "data.fairness:fairness",
     # registry and governance
     "register": "registry.service:register",
     "models": "registry.service:models",
@@ -51,7 +53,6 @@ _API = {
     "rollback": "registry.promotion:rollback",
     "audit": "governance.audit:log",
     "model_card": "registry.card:model_card",
-    "model_report": "reports:model_report",
     "model_report": "reports:model_report",
     # pipelines
     "run": "pipelines.launch:run",

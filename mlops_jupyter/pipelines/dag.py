@@ -190,13 +190,17 @@ class _Scheduler:
         """What decides whether a step's last success still holds."""
         from ..tracking.notebook import version_of
 
-        payload = {
+        payload: dict[str, Any] = {
             "notebook": version_of(json.loads(planned.notebook.source)),
             "parameters": planned.parameters,
             "inputs": {param: file_digest(path) for param, path in sorted(inputs.items())},
             "outputs": sorted(planned.spec.outputs.items()),
             "require": planned.spec.require,
         }
+        if planned.spec.expects or planned.spec.fairness:  # keys of steps without them stay as they were
+            root = self.pipeline.path.parent
+            payload["expects"] = {k: file_digest(root / v) for k, v in planned.spec.expects.items()}
+            payload["fairness"] = planned.spec.fairness.model_dump() if planned.spec.fairness else None
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
     def _reuse(self, name: str) -> bool:
@@ -257,6 +261,9 @@ class _Scheduler:
             cell_timeout=planned.spec.cell_timeout or self.cell_timeout,
             outputs=outputs,
             requires=list(planned.spec.require),
+            inputs=inputs,
+            expects={k: str(self.pipeline.path.parent / v) for k, v in planned.spec.expects.items()},
+            fairness=planned.spec.fairness.model_dump() if planned.spec.fairness else None,
         )
 
     def _not_run(self, name: str, deps: list[str]) -> None:

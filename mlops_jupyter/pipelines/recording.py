@@ -115,6 +115,13 @@ def write_step(
                 "ename": "RequirementFailed",
                 "evalue": seen,
             }
+    gates = _data_gates(step, checks, check_values)
+    if gates is not None:
+        checks |= gates.checks
+        check_values |= gates.values
+        metrics |= gates.metrics
+        if gates.error and status == "FINISHED":
+            status, error = "FAILED", gates.error
     missing = [name for name, path in step.outputs.items() if not Path(path).exists()]
     if missing and status == "FINISHED":
         status = "FAILED"
@@ -142,12 +149,24 @@ def write_step(
             writer = RunWriter(config.tracking_uri(), known={step.run_id: step.run_id})
             if keep_killed and writer.get_run(step.run_id).info.status == "KILLED":
                 result.status = "KILLED"
-            _write(writer, step, execution, result, events, check_values)
+            _write(writer, step, execution, result, events, check_values, gates)
         except Exception as exc:  # noqa: BLE001 - the result stands; say tracking failed
             log.warning("could not record run %s: %s", step.run_id, exc)
             result.tracking_error = f"{type(exc).__name__}: {exc}"
             _end_anyway(step.run_id, result)
     return result
+
+
+def _data_gates(step: Step, checks: dict[str, bool], values: dict[str, str]):
+    """Declared files as datasets, ``expects:`` and ``fairness:``, failed data checks (None: none apply)."""
+    from ..data.gates import GATED
+
+    declared = step.inputs or step.outputs or step.expects or step.fairness
+    if not declared and not any(name.startswith(GATED) for name in checks):
+        return None
+    from ..data.gates import evaluate
+
+    return evaluate(step, checks, values)
 
 
 def _events(step: Step) -> list[dict]:
@@ -183,7 +202,13 @@ def _root_results(events: list[dict], run_id: str | None):
 
 
 def _write(
-    writer: RunWriter, step: Step, execution: Execution, result: StepResult, events: list[dict], check_values
+    writer: RunWriter,
+    step: Step,
+    execution: Execution,
+    result: StepResult,
+    events: list[dict],
+    check_values,
+    gates=None,
 ) -> None:
     """Everything about the step's own run in one batch, then nested runs, files and status.
 
@@ -199,7 +224,7 @@ def _write(
         "mlops.output": str(execution.output_path or ""),
     }
     for name, passed in result.checks.items():
-        if name.startswith("require."):
+        if name.startswith("require.") or (gates is not None and name in gates.checks):
             tags[f"mlops.check.{name}"] = "passed" if passed else "failed"
             tags[f"mlops.check.{name}.value"] = check_values.get(name, "")
     for name, path in step.outputs.items():
@@ -223,8 +248,14 @@ def _write(
             metrics.extend(event["metrics"])
         else:
             own_tags.update(event["tags"])
+    if gates is not None:
+        metrics.extend([key, value, 0, execution.ended] for key, value in gates.metrics.items())
     writer.log_batch(run_id, params, metrics, {**own_tags, **tags})
     writer.apply(rest)
+    for found in gates.datasets if gates is not None else []:
+        writer.log_input(run_id, found)
+    for artifact_file, text in gates.texts.items() if gates is not None else []:
+        writer.log_text(run_id, text, artifact_file)
     _end_open_children(writer, events, run_id, result.status)
 
     files = []

@@ -13,6 +13,14 @@ steps:
     inputs: {data_path: prepare.data_path}  # parameter <- an upstream step's output path
     parameters: {max_depth: 4}
     require: ["auc>=0.9"]                   # metric thresholds, checks on the run
+    expects: {data_path: churn.schema.yaml} # a pandera schema (YAML) per input or output file
+    fairness:                               # per-group gaps of a predictions file (fairlearn)
+      data: scores_path                     #   an input or output holding the rows
+      sensitive: gender                     #   the group column
+      label: churned                        #   true labels
+      prediction: predicted                 #   the model's predictions
+      metrics: [demographic_parity_difference]
+      max_gap: 0.1
     kernel: python3                         # optional (default: the notebook's, else python3)
   report:
     notebook: report.ipynb
@@ -40,6 +48,17 @@ from .parameters import load_yaml
 _STEP_NAME = re.compile(r"^[A-Za-z_][\w-]{0,63}$")
 
 
+class FairnessSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data: str
+    sensitive: str
+    label: str
+    prediction: str
+    metrics: list[str] = Field(default_factory=lambda: ["demographic_parity_difference"], min_length=1)
+    max_gap: float = Field(ge=0)
+
+
 class StepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +68,8 @@ class StepSpec(BaseModel):
     inputs: dict[str, str] = Field(default_factory=dict)
     outputs: dict[str, str] = Field(default_factory=dict)
     require: list[str] = Field(default_factory=list)
+    expects: dict[str, str] = Field(default_factory=dict)  # input or output -> schema file
+    fairness: FairnessSpec | None = None
     cell_timeout: float | None = Field(default=None, gt=0)
     kernel: str | None = None  # a Jupyter kernel name (default: the notebook's)
 
@@ -111,6 +132,7 @@ class Pipeline:
                 raise type(exc)(f"{path}: step {name!r}: {exc.message}", exc.detail) from None
             for requirement in step.require:
                 requirements.parse(requirement)
+            _check_data_gates(path, name, step)
             clash = set(step.inputs) & set(step.outputs)
             if clash:
                 raise BadInput(
@@ -203,6 +225,25 @@ def _check_references(path: Path, spec: PipelineSpec, steps: dict[str, PlannedSt
                     f"{path}: step {upstream!r} declares no output {output!r} (input {param!r} of {name!r})",
                     f"Outputs of {upstream!r}: {declared}.",
                 )
+
+
+def _check_data_gates(path: Path, name: str, step: StepSpec) -> None:
+    """``expects:`` and ``fairness:`` name declared files, schemas that exist and known metrics."""
+    files = {*step.inputs, *step.outputs}
+    accepted = f"Declared inputs and outputs of {name!r}: {', '.join(sorted(files)) or 'none'}."
+    for param, schema in step.expects.items():
+        if param not in files:
+            raise BadInput(f"{path}: step {name!r} expects: {param!r} is no input or output", accepted)
+        if not (path.parent / schema).is_file():
+            raise BadInput(f"{path}: step {name!r} expects: no schema file {schema!r}", "Paths are relative.")
+    if step.fairness is not None:
+        if step.fairness.data not in files:
+            raise BadInput(
+                f"{path}: step {name!r} fairness.data {step.fairness.data!r} is no input or output", accepted
+            )
+        from ..data.fairness_metrics import check_metric_names
+
+        check_metric_names(step.fairness.metrics)
 
 
 def _topological(path: Path, steps: dict[str, PlannedStep]) -> list[str]:

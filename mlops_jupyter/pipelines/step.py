@@ -35,6 +35,9 @@ class Step:
     language: str | None = None  # for papermill's parameters cell, when the notebook names none
     outputs: dict[str, str] = field(default_factory=dict)  # declared outputs: name -> path
     requires: list[str] = field(default_factory=list)  # metric thresholds, "auc>=0.9"
+    inputs: dict[str, str] = field(default_factory=dict)  # declared inputs: name -> path
+    expects: dict[str, str] = field(default_factory=dict)  # input or output name -> schema file
+    fairness: dict[str, Any] | None = None  # a fairness gate (see pipelines.spec.FairnessSpec)
     tags: dict[str, str] = field(default_factory=dict)  # set on the run when it ends
 
     @property
