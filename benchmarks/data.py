@@ -49,15 +49,60 @@ def fingerprints(rows: int, cols: int, repeat: int) -> None:
         print(f"  mlops fingerprint, {label:27} {took:8.3f} s   {row_hashing / took:6.1f}x faster  {verdict}")
 
 
+def expectations(rows: int, repeat: int) -> None:
+    import numpy as np
+    import pandas as pd
+    import pandera.pandas as pa
+
+    from mlops_jupyter.data.expectations import expect
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "customer": np.arange(rows),
+            "tenure": rng.integers(0, 72, rows),
+            "charges": rng.normal(70, 20, rows),
+            "plan": rng.choice(["basic", "pro", "team"], rows),
+        }
+    )
+    frame.loc[rng.choice(rows, 1000, replace=False), "charges"] = np.nan  # some rows fail
+    schema = pa.DataFrameSchema(
+        {
+            "customer": pa.Column(int, unique=True),
+            "tenure": pa.Column(int, pa.Check.in_range(0, 120)),
+            "charges": pa.Column(float, pa.Check.ge(-100), nullable=False),
+            "plan": pa.Column(str, pa.Check.isin(["basic", "pro", "team"])),
+        },
+        checks=[pa.Check(lambda df: df["tenure"] >= 0, name="custom_tenure")],
+    )
+
+    def direct():
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            return exc.failure_cases
+
+    report = expect(frame, schema, log=False)
+    assert not report.passed
+    pandera_s = best(direct, repeat)
+    ours = best(lambda: expect(frame, schema, log=False), repeat)
+    ratio = ours / pandera_s
+    print(f"expectations {rows:,} rows, 4 columns, 1,000 failing rows")
+    print(f"  pandera schema.validate(lazy=True)  {pandera_s:8.3f} s   (baseline)")
+    verdict = "ok" if ratio <= 1.5 else "MISSED"
+    print(f"  mlops.expect                        {ours:8.3f} s   {ratio:6.2f}x pandera  {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cols", type=int, default=50)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     fingerprints(args.rows, args.cols, args.repeat)
+    expectations(args.rows, args.repeat)
 
 
 if __name__ == "__main__":
