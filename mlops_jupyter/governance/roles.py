@@ -28,6 +28,7 @@ Other areas check their actions the same way:
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from .. import config
@@ -93,9 +94,18 @@ def owners() -> set[str]:
 _ACCEPTED = f'Roles are {", ".join(ROLES)} (lowest to highest), e.g. alice = "approver".'
 
 
+# Roles the caller's identity provider vouches for on top of the table (team mode: Hub groups).
+granted: ContextVar[dict[str, str]] = ContextVar("granted", default={})  # noqa: B039 - never mutated
+
+
 def role_of(user: str) -> str:
-    """The role of ``user``: listed in ``[roles]``, else its ``default``; unconfigured, see :func:`owners`."""
-    return table().role_of(user)
+    """The role of ``user``: listed in ``[roles]``, else its ``default``; unconfigured, see :func:`owners`.
+
+    In team mode a role granted through the user's Hub groups counts too: the higher one wins.
+    """
+    role = table().role_of(user)
+    extra = granted.get().get(user)
+    return extra if extra in RANK and RANK[extra] > RANK[role] else role
 
 
 def allows(role: str, needed: str) -> bool:
