@@ -124,7 +124,8 @@ export function jobDetailBody(job: Job, firings: Firing[] | null, options: Detai
     ['Alerts', job.alerts.length > 0 ? job.alerts.map(a => `${a.kind} ${a.to}`).join(', ') : null],
     ['Retraining job', job.retrain_job ?? null],
     ['Registers model', job.register_model ?? null],
-    ['Created', `${absoluteTime(isoMs(job.created_at))} by ${job.created_by}`]
+    ['Created', `${absoluteTime(isoMs(job.created_at))} by ${job.created_by}`],
+    ['Last changed by', job.changed_by]
   ];
   return h(
     'div',

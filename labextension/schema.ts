@@ -754,6 +754,8 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at?: string;
+            /** @description Who scheduled or last changed the job; its follow-ups (register, promote) act as them */
+            changed_by: string;
             last_status: components["schemas"]["FiringStatus"] | null;
             last_run_at?: string | null;
             success_rate: number | null;

@@ -59,6 +59,8 @@ class Job(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     next_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     created_by: Mapped[str] = mapped_column(String(255))
+    # who scheduled or last changed it: its follow-ups (register, promote) act as that person
+    changed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

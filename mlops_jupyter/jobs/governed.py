@@ -38,6 +38,20 @@ def require(user: str, action: str) -> str:
     )
 
 
+def require_owner(user: str, role: str, job: Job, doing: str) -> None:
+    """Refuse unless ``user`` created ``job`` or is an approver: its follow-ups will act as them."""
+    from ..errors import Forbidden
+    from ..governance import roles
+
+    if user == job.created_by or roles.allows(role, "approver"):
+        return
+    raise Forbidden(
+        f"{user} is {'an' if role[0] in 'aeiou' else 'a'} {role} and job {job.name!r} is "
+        f"{job.created_by}'s: {doing} it needs its owner or the approver role",
+        f"Ask {job.created_by} or an approver, or schedule a job of your own (`mlops schedule`).",
+    )
+
+
 def options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model) -> dict:
     return {
         "retries": spec.count(retries, "--retries"),

@@ -94,6 +94,7 @@ class JobInfo:
     created_by: str
     created_at: str
     updated_at: str
+    changed_by: str = ""  # who scheduled or last changed it; its follow-ups act as them
     validation_id: int | None = None
     kernel_name: str = "python3"
     last_status: str | None = None
@@ -131,6 +132,7 @@ class JobInfo:
             created_by=job.created_by,
             created_at=iso(job.created_at),
             updated_at=iso(job.updated_at),
+            changed_by=job.changed_by or job.created_by,
             validation_id=job.validation_id,
             kernel_name=job.kernel_name,
             **stats,

@@ -7,7 +7,8 @@
 >>> mlops.job_history("daily-scoring")
 
 Scheduling, updating, pausing, resuming and deleting are governed actions: the caller's role
-is checked (developer or higher) and each is written to the audit log in the same
+is checked (developer or higher; changing or deleting someone else's job needs the approver
+role) and each is written to the audit log in the same
 transaction as the change. A scheduler process (``mlops scheduler``, or the one inside the
 Jupyter server) runs the jobs; every change bumps a counter it watches, so it reacts at once.
 """
@@ -22,7 +23,18 @@ from ..db.job_tables import RUNNING, Job, JobRun
 from ..errors import BadInput, Conflict
 from . import cron, spec
 from .changes import bump_changes, queue_run
-from .governed import audit_view, jsonable, model_name, next_due, options, pin, plain, require, target
+from .governed import (
+    audit_view,
+    jsonable,
+    model_name,
+    next_due,
+    options,
+    pin,
+    plain,
+    require,
+    require_owner,
+    target,
+)
 from .queries import find_job, stats
 from .responses import Firing, JobInfo
 
@@ -83,6 +95,7 @@ def schedule(
         paused=paused,
         next_due=sched.next_after(now) if sched and not paused else None,
         created_by=user,
+        changed_by=user,
         created_at=now,
         updated_at=now,
         **fields,
@@ -198,6 +211,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
     role = require(user, "delete")
     with audit.transaction() as s:
         found = find_job(s, name)
+        require_owner(user, role, found, "deleting")
         running = s.execute(
             select(JobRun.id).where(JobRun.job_id == found.id, JobRun.status == RUNNING).limit(1)
         ).first()
@@ -250,6 +264,7 @@ def update(
 
     with db.session() as s:
         current = find_job(s, name)
+        require_owner(user, role, current, "changing")
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
@@ -317,6 +332,7 @@ def update(
         raise BadInput(f"nothing to change for job {name!r}", "Give at least one option to change.")
     with audit.transaction() as s:
         found = find_job(s, name)
+        require_owner(user, role, found, "changing")
         if changes.get("retrain_job"):
             find_job(s, changes["retrain_job"])
         before = {k: getattr(found, k) for k in changes if k != "source"}
@@ -324,6 +340,7 @@ def update(
             setattr(found, key, value)
         now = cron.now()
         found.updated_at = now
+        found.changed_by = user
         if {"cron", "timezone"} & changes.keys() and not found.paused:
             found.next_due = next_due(found, now)
         bump_changes(s)
