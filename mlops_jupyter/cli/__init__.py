@@ -114,15 +114,16 @@ INTERNAL_ERROR = 70  # EX_SOFTWARE from sysexits.h
 
 
 def _internal_error(exc: Exception, debug: bool, args: list[str]) -> None:
-    from ..services import masked
+    """Say "internal error" and where its traceback is; never the exception's text, which can
+    hold SQL, its parameters or credentials (``--debug`` prints it, masked)."""
+    import uuid
 
+    incident = uuid.uuid4().hex[:12]
     if debug:
         _print_traceback(exc)
-    first_line = (str(exc).strip().splitlines() or [""])[0]
-    what = masked(f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__)
-    click.secho(f"internal error: {what[:300]}", fg="red", err=True)
+    click.secho(f"internal error ({type(exc).__name__}, incident {incident})", fg="red", err=True)
     if not debug:
-        log, problem = _log_traceback(exc, args)
+        log, problem = _log_traceback(exc, args, incident)
         if log is not None:
             click.echo(f"  the traceback is in {log} (`mlops --debug ...` shows it here)", err=True)
         else:
@@ -140,7 +141,7 @@ def _print_traceback(exc: BaseException) -> None:
     click.echo(masked("".join(traceback.format_exception(exc))), err=True, nl=False)
 
 
-def _log_traceback(exc: BaseException, args: list[str]):
+def _log_traceback(exc: BaseException, args: list[str], incident: str):
     """Append the traceback to today's log under the state directory (or a temp directory).
 
     Returns ``(path, None)``, or ``(None, why)`` when no log could be written.
@@ -156,9 +157,8 @@ def _log_traceback(exc: BaseException, args: list[str]):
 
     now = datetime.now(UTC)
     command = next((a for a in args if not a.startswith("-")), "")  # not its arguments: they may be secret
-    entry = f"=== {now:%Y-%m-%dT%H:%M:%SZ} mlops {command} (pid {os.getpid()})\n" + masked(
-        "".join(traceback.format_exception(exc))
-    )
+    header = f"=== {now:%Y-%m-%dT%H:%M:%SZ} mlops {command} (pid {os.getpid()}, incident {incident})\n"
+    entry = header + masked("".join(traceback.format_exception(exc)))
     problem = None
     for directory in (
         lambda: config.state_dir(create=False) / "logs",

@@ -32,7 +32,8 @@ def translated(what: str, hint: str | None = None) -> Iterator[None]:
         if code in ("INVALID_PARAMETER_VALUE", "BAD_REQUEST", "INVALID_STATE"):
             raise BadInput(f"{what}: {exc.message}", hint) from exc
         if code in ("TEMPORARILY_UNAVAILABLE", "ENDPOINT_NOT_FOUND"):
-            raise Unavailable(f"{what}: the tracking store did not answer ({exc.message})", hint) from exc
+            # Not exc.message: a SQL store's failure quotes its SQL and parameters.
+            raise Unavailable(f"{what}: the tracking store did not answer ({code})", hint) from exc
         raise
 
 
