@@ -176,7 +176,7 @@ def search(
             page_token=page_token or None,
         )
     except MlflowException as exc:
-        if exc.error_code != "INVALID_PARAMETER":  # the store failed, not the search: no SQL shown
+        if exc.error_code != "INVALID_PARAMETER_VALUE":  # the store failed, not the search: no SQL shown
             raise
         raise BadInput(
             f"invalid run search: {exc.message}", "See MLflow's search syntax, e.g. metrics.auc > 0.9"
