@@ -26,6 +26,8 @@ ROUTES = [
     (r"/models/(?P<name>[^/]+)", "registry:ModelHandler"),
     (r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)", "registry:VersionHandler"),
     (r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/card", "registry:CardHandler"),
+    (r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/lineage", "lineage:VersionLineageHandler"),
+    (r"/datasets/(?P<digest>[^/]+)/lineage", "lineage:DatasetLineageHandler"),
     (r"/models/(?P<name>[^/]+)/aliases", "registry:AliasesHandler"),
     (r"/models/(?P<name>[^/]+)/promote", "registry:PromoteHandler"),
     (r"/models/(?P<name>[^/]+)/rollback", "registry:RollbackHandler"),
@@ -59,6 +61,9 @@ def _load_jupyter_server_extension(serverapp) -> None:
         handlers.append((url_path_join(base, API) + pattern, handler))
     # Last: any other path under the API answers a JSON 404, not the server's HTML page.
     handlers.append((url_path_join(base, API) + r"(?:/.*)?", UnknownRouteHandler))
+    from .report_page import handlers as report_page
+
+    handlers += report_page(serverapp, base)  # the model report, a Voila page (not the REST API)
     serverapp.web_app.add_handlers(".*$", handlers)
     _start_scheduler(serverapp)
     serverapp.log.info(

@@ -38,3 +38,19 @@ def reported(report_store, monkeypatch):
     _testing.reset_state()
     yield report_store
     _testing.reset_state()
+
+
+# pytest-jupyter's autouse fixtures serve an in-process server these tests do not use, and
+# would close the event loop Playwright runs in this thread: replaced here (as in tests/ui).
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop():
+    import asyncio
+
+    loop = asyncio.new_event_loop()  # never made current: Playwright's loop stays untouched
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup():
+    yield
