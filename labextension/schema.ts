@@ -152,6 +152,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model name (MLflow's rules; no '/', ':', quotes, backticks or backslashes). */
+                name: components["parameters"]["ModelName"];
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        /** The version's lineage: data -> notebook version -> run -> version -> jobs */
+        get: operations["getVersionLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/datasets/{digest}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dataset fingerprint, or its first 8 or more hex characters. */
+                digest: string;
+            };
+            cookie?: never;
+        };
+        /** Every run, model version and job firing that trained or scored on this data */
+        get: operations["getDatasetLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models/{name}/aliases": {
         parameters: {
             query?: never;
@@ -686,6 +727,60 @@ export interface components {
                 history: components["schemas"]["AuditEntry"][];
             };
         };
+        LineageDataset: {
+            name: string;
+            /** @description The dataset's fingerprint. */
+            digest: string;
+            /** @description training, evaluation, input, output, scoring, ... */
+            context: string;
+            source_type: string;
+            source: string;
+            rows: number | null;
+        };
+        LineageRun: {
+            id: string;
+            name: string | null;
+            experiment_id: string;
+            status: string;
+            start_time: number | null;
+            kind: string;
+            notebook: string;
+            notebook_version: string;
+            git_commit: string;
+        };
+        LineageJob: {
+            name: string;
+            relation: string[];
+            cron: string | null;
+            paused: boolean;
+            last_status: string | null;
+        };
+        ModelLineage: {
+            model: string;
+            version: string;
+            aliases: string[];
+            run: components["schemas"]["LineageRun"] | null;
+            datasets: components["schemas"]["LineageDataset"][];
+            jobs: components["schemas"]["LineageJob"][];
+        };
+        DatasetLineage: {
+            digest: string;
+            names: string[];
+            runs: (components["schemas"]["LineageRun"] & {
+                datasets: components["schemas"]["LineageDataset"][];
+                job: {
+                    job: string;
+                    firing: number;
+                    status: string;
+                } | null;
+            })[];
+            versions: {
+                model: string;
+                version: string;
+                aliases: string[];
+                run_id: string;
+            }[];
+        };
         /** @enum {string} */
         Role: "viewer" | "developer" | "approver" | "admin";
         RoleTable: {
@@ -1168,6 +1263,58 @@ export interface operations {
             400: components["responses"]["BadInput"];
             403: components["responses"]["Refused"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getVersionLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A registered model name (MLflow's rules; no '/', ':', quotes, backticks or backslashes). */
+                name: components["parameters"]["ModelName"];
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The datasets its run logged, the run and notebook, and the jobs around the version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelLineage"];
+                };
+            };
+            400: components["responses"]["BadInput"];
+            403: components["responses"]["Refused"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getDatasetLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dataset fingerprint, or its first 8 or more hex characters. */
+                digest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs that logged the dataset, the versions made from them, the firings among them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetLineage"];
+                };
+            };
+            400: components["responses"]["BadInput"];
+            403: components["responses"]["Refused"];
         };
     };
     getAliases: {

@@ -45,6 +45,8 @@ _API = {
     "fingerprint": "data.fingerprint:fingerprint",
     "expect": "data.expectations:expect",
     "fairness": "data.fairness:fairness",
+    "lineage": "data.lineage:lineage",
+    "dataset_lineage": "data.lineage:dataset_lineage",
     # registry and governance
     "register": "registry.service:register",
     "models": "registry.service:models",

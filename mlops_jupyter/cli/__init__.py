@@ -28,6 +28,10 @@ COMMANDS = {
     "rules": ("registry:rules", "Show or change a model's promotion rules."),
     "audit": ("audit:audit", "Show or verify the audit log; who held an alias when."),
     "card": ("card:card", "Write a model version's card (Markdown or HTML)."),
+    "lineage": (
+        "lineage:lineage",
+        "Data, notebook, run and jobs of a model version; or the uses of a dataset.",
+    ),
     "report": ("report:report", "Serve a model's stakeholder report (Voila) or write it as one HTML file."),
     "roles": ("roles:roles", "Show the roles, or change one (admins)."),
     "schedule": ("jobs:schedule", "Schedule a validated notebook as a production job."),
