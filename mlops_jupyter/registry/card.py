@@ -214,24 +214,47 @@ def _lineage(mv, run) -> Section:
     if run_tags.get("mlops.git.dirty") == "true":
         rows[4][1] += " (with uncommitted changes)"
     s = Section("Lineage", [Table(["", "value"], rows)])
-    data = _data_fingerprint(run)
-    s.blocks.append(Table(["data", "fingerprint"], data) if data else "Data fingerprint: none logged.")
+    inputs, tagged = _datasets(run), _data_tags(run)
+    if inputs:
+        s.blocks.append(Table(["data trained on", "context", "rows", "fingerprint", "source"], inputs))
+    if tagged:
+        s.blocks.append(Table(["data", "fingerprint"], tagged))
+    if not inputs and not tagged:
+        s.blocks.append("Data fingerprint: none logged.")
     if run and run.data.params:
         s.blocks.append(Table(["parameter", "value"], [[k, v] for k, v in sorted(run.data.params.items())]))
     return s
 
 
-def _data_fingerprint(run) -> list[list[str]]:
+def _datasets(run) -> list[list[str]]:
+    """The run's MLflow dataset inputs: name, context, rows (from the profile), digest, source."""
+    import json
+
+    rows = []
+    for di in ((run.inputs.dataset_inputs if run.inputs else None) or []) if run else []:
+        d = di.dataset
+        context = next((t.value for t in di.tags or [] if t.key == "mlflow.data.context"), "")
+        try:
+            profile, source = json.loads(d.profile or "{}"), json.loads(d.source or "{}")
+        except ValueError:
+            profile, source = {}, {}
+        count = profile.get("rows") if isinstance(profile, dict) else None
+        uri = source.get("uri", d.source) if isinstance(source, dict) else d.source
+        rows.append(
+            [d.name, context, f"{count:,}" if isinstance(count, int) else "", d.digest, str(uri or "")]
+        )
+    return rows
+
+
+def _data_tags(run) -> list[list[str]]:
+    """Fingerprints a run recorded as tags or params by hand."""
     if run is None:
         return []
-    rows = []
-    for di in (run.inputs.dataset_inputs if run.inputs else []) or []:
-        d = di.dataset
-        rows.append([f"{d.name} ({d.source_type})", d.digest])
-    for key, value in sorted({**run.data.params, **run.data.tags}.items()):
-        if key.startswith("mlops.data.") or "fingerprint" in key.lower():
-            rows.append([key, value])
-    return rows
+    return [
+        [key, value]
+        for key, value in sorted({**run.data.params, **run.data.tags}.items())
+        if key.startswith("mlops.data.") or "fingerprint" in key.lower()
+    ]
 
 
 def _metrics(version: str, run, against: str, champion_version, champion_run) -> Section:

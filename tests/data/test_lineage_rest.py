@@ -63,3 +63,10 @@ async def test_bad_references_answer_json_errors(jp_fetch, trained):
     assert code == 400 and "invalid model version 'one'" in body["error"]
     code, body = await refused(jp_fetch, "datasets", "not-hex", "lineage")
     assert code == 400 and body["error"] == "invalid dataset fingerprint 'not-hex'"
+
+
+def test_the_model_card_lists_the_data_the_version_was_trained_on(trained):
+    _, train = trained
+    md = mlops.model_card("churn", 1).markdown()
+    assert f"| churn-train | training | 600 | {train.digest} | s3://bucket/churn.parquet |" in md
+    assert "none logged" not in md
