@@ -4,6 +4,7 @@
  * governed actions, promote and roll back, whose refusals are shown in the user's words.
  */
 import { Notification } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
 
 import { ApiError, asApiError, AuditEntry, ModelDetail, ModelSummary } from './api';
 import { Child, h } from './dom';
@@ -12,6 +13,7 @@ import { actionButton, showError } from './elements';
 import { ItemsView, ItemsViewOptions } from './items';
 import { modelDetailBody, modelRow } from './model';
 import { PromoteBody } from './promote';
+import { reportUrl } from './report';
 
 export interface ModelsViewOptions extends Pick<ItemsViewOptions, 'api' | 'openRun' | 'openNotebook'> {
   /** Show a version's model card in JupyterLab; may throw an `ApiError`. */
@@ -33,6 +35,10 @@ export class ModelsView extends ItemsView<ModelSummary> {
           kind: 'primary',
           title: 'Move an alias to a version through the promotion gate',
           className: 'mlops-Promote'
+        }),
+        actionButton('Open report', () => this._openReport(), {
+          title: 'The model\u2019s report for stakeholders (Voila), in a new browser tab',
+          className: 'mlops-OpenReport'
         })
       ),
       this.detailMessage,
@@ -152,6 +158,17 @@ export class ModelsView extends ItemsView<ModelSummary> {
     }
   }
 
+  private _openReport(): void {
+    const model = this._detail;
+    const url = model && reportUrl(PageConfig.getBaseUrl(), model.name, model.aliases);
+    if (model && !url) {
+      const hint = 'Promote a version to champion first.';
+      showError(this.detailMessage, new ApiError(`${model.name} has no alias to report on.`, hint, 'bad_input', 400));
+    } else if (url) {
+      window.open(url, '_blank', 'noopener');
+    }
+  }
+
   private async _openCard(version: string): Promise<void> {
     const name = this.detailName;
     if (!name) {
@@ -186,6 +203,10 @@ export class ModelsView extends ItemsView<ModelSummary> {
     const promote = this.detailPane.querySelector<HTMLButtonElement>('.mlops-Promote');
     if (promote) {
       promote.disabled = !model;
+    }
+    const report = this.detailPane.querySelector<HTMLButtonElement>('.mlops-OpenReport');
+    if (report) {
+      report.disabled = !model;
     }
     this.renderDetailBody(
       model && [model, this._history],
