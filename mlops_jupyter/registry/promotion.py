@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 from .. import config
 from ..errors import BadInput, Conflict
-from ..governance import audit, names, roles
+from ..governance import audit, names, remote, roles
 from . import gate, history, rules
 from .mlflow_client import client, model_version, registered_model, translated
 
@@ -49,6 +49,7 @@ class Promotion:
         return f"{self.model}@{self.alias}: {was} -> v{self.version}{how}"
 
 
+@remote.governed("promote", rebuild=lambda answer: Promotion(**answer))
 def promote(
     model: str,
     version: str | int,
@@ -116,6 +117,7 @@ def promote(
     return Promotion("promote", model, to, version, previous, forced, report.to_dict(), added, seq)
 
 
+@remote.governed("rollback", rebuild=lambda answer: Promotion(**answer))
 def rollback(
     model: str, alias: str = "champion", *, reason: str | None = None, user: str | None = None
 ) -> Promotion:

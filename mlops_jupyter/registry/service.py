@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 
 from .. import config
 from ..errors import BadInput
-from ..governance import audit, names, roles
+from ..governance import audit, names, remote, roles
 from .mlflow_client import client, model_version, registered_model, run, translated
 
 LINK_TAGS = {
@@ -229,6 +229,7 @@ def _run_or_none(run_id: str | None):
 # -- registering -----------------------------------------------------------------------
 
 
+@remote.governed("register", rebuild=lambda answer: VersionInfo(**answer))
 def register(
     run_id: str,
     name: str,
