@@ -40,6 +40,8 @@ export type PromoteRequest = Schemas['PromoteRequest'];
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditPage = Schemas['AuditPage'];
 export type Role = Schemas['Role'];
+export type ModelLineage = Schemas['ModelLineage'];
+export type DatasetLineage = Schemas['DatasetLineage'];
 export type Roles = Schemas['Roles'];
 
 // -- jobs --------------------------------------------------------------------------------
@@ -140,6 +142,11 @@ export class MlopsApi {
       undefined,
       'text'
     );
+  }
+
+  /** Data -> run -> version -> jobs of one model version. */
+  versionLineage(name: string, version: string): Promise<ModelLineage> {
+    return this.get<ModelLineage>(`models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/lineage`);
   }
 
   /** The caller's identity and role. */

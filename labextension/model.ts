@@ -19,6 +19,7 @@ import {
   rowButton,
   section
 } from './elements';
+import { lineagePanel } from './lineage';
 import { isAbsolute, ROW_METRICS } from './run';
 
 /** The alias whose holder speaks for a model in the list: champion first. */
@@ -229,6 +230,7 @@ function versionCard(version: VersionInfo, options: DetailLinks): HTMLElement {
     version.description && h('div', { class: 'mlops-Muted' }, version.description),
     metricChips(version.metrics, 6),
     keyValues(rows.filter(([, value]) => value)),
+    lineagePanel(version.model, version.version),
     h(
       'div',
       { class: 'mlops-Version-actions' },
