@@ -135,6 +135,8 @@ def scheduler_process(project):
     yield start
     for process in started:
         process.stop(30)
+        # Shown by pytest only when the test failed: what each scheduler did.
+        print(f"--- scheduler {process.pid} ---\n{process.output()[-4000:]}")
     _testing.reset_state()
 
 

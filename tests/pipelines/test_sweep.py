@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing
 
@@ -102,7 +104,8 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlops_jupyter.cli", "run", "slow.ipynb", "--sweep", "i=1,2,3,4,5", "-w", "2"],
         cwd=project,
-        env={**os.environ, marker.split("=")[0]: marker.split("=", 1)[1]},
+        # PYTHONFAULTHANDLER: a hang is reported with every thread's stack (SIGABRT below).
+        env={**os.environ, marker.split("=")[0]: marker.split("=", 1)[1], "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -114,7 +117,12 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
     assert len(list(project.glob("started-*"))) == 2
     started = time.time()
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
-    _out, err = proc.communicate(timeout=90)
+    try:
+        _out, err = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        _out, err = proc.communicate()
+        pytest.fail(f"the sweep did not stop within 90 s of Ctrl-C; its threads:\n{err[-8000:]}")
 
     assert proc.returncode == 130, err
     assert time.time() - started < 30
