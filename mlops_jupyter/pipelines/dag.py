@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import config
 from ..errors import ExecutionFailed
-from .executors import make_executor
+from .executors import make_executor, wait_first
 from .inputs import check_timeout
 from .notebooks import output_dir
 from .spec import Pipeline, PlannedStep
@@ -163,7 +163,7 @@ class _Scheduler:
                         bar.update(1)
                 if not self.running:
                     continue
-                done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+                done = wait_first(list(self.running))
                 for future in done:
                     name = self.running.pop(future)
                     self.result.steps[name] = future.result()

@@ -19,7 +19,7 @@ import re
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 from .. import config
@@ -34,6 +34,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 EXECUTORS = ("local", "dask")
 _DASK_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://)?(\[[0-9a-fA-F:]+\]|[\w.\-]+):\d{1,5}/?$")
+
+
+def wait_first(futures) -> set[Future]:
+    """The futures that are done, waiting until at least one is.
+
+    Waits in short slices: Python runs a Ctrl-C handler in the main thread only, and when the
+    signal lands on another thread a main thread asleep on a lock without a timeout never sees it.
+    """
+    while True:
+        done, _ = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+        if done:
+            return done
 
 
 class Executor(ABC):

@@ -14,14 +14,14 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable
-from concurrent.futures import as_completed, wait
+from concurrent.futures import wait
 from pathlib import Path
 from typing import Any
 
 from .. import config
 from ..errors import BadInput
 from . import parameters as params_mod
-from .executors import Executor, choose_executor, make_executor
+from .executors import Executor, choose_executor, make_executor, wait_first
 from .inputs import check_timeout, mapping, merged_parameters, target_path
 from .notebooks import Notebook, output_dir
 from .step import Step, StepResult
@@ -219,10 +219,13 @@ def wait_all(
         bar.total = len(futures)
         bar.refresh()
         failed = 0
-        for future in as_completed(futures):
-            result = future.result()
-            failed += not result.ok
-            bar.update(1)
+        pending = set(futures)
+        while pending:
+            done = wait_first(pending)
+            pending -= done
+            for future in done:
+                failed += not future.result().ok
+                bar.update(1)
             if failed:
                 bar.set_postfix(failed=failed)
     except BaseException as exc:

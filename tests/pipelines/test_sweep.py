@@ -208,3 +208,25 @@ def test_the_cli_takes_a_param_file_and_a_points_file(typed_notebook, project, f
         ["6", "True", "FINISHED"],
     ]
     assert "ratio" in header and all(row.split()[4] == "2.0" for row in rows)
+
+
+def test_ctrl_c_that_lands_on_another_thread_still_stops_the_wait_at_once():
+    # Python runs the handler in the main thread; the kernel may deliver the signal to any thread
+    # (a step's, the kernel pool's). A wait without a timeout would sleep on until a step ended.
+    import threading
+    from concurrent.futures import Future
+
+    from mlops_jupyter.pipelines.executors import wait_first
+
+    never: Future = Future()
+    interrupt = threading.Timer(0.3, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+    give_up = threading.Timer(10, lambda: never.set_result(None))
+    interrupt.start()
+    give_up.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            wait_first([never])
+        assert time.monotonic() - started < 5
+    finally:
+        give_up.cancel()
