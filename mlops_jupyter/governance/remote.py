@@ -44,10 +44,13 @@ def token() -> str:
     return found
 
 
-def governed(action: str, rebuild: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
+def governed(
+    action: str, rebuild: Callable[[Any], Any] | None = None, *, identity: str = "user"
+) -> Callable[[F], F]:
     """Send calls of the decorated entry point to the governance service when one is configured.
 
-    ``rebuild`` turns the service's JSON answer back into what the function returns locally.
+    ``rebuild`` turns the service's JSON answer back into what the function returns locally;
+    ``identity`` names the argument that says who acts (never sent: the service sets it).
     The function itself stays reachable as ``__wrapped__`` (what the service calls).
     """
 
@@ -59,7 +62,7 @@ def governed(action: str, rebuild: Callable[[Any], Any] | None = None) -> Callab
             url = service_url()
             if url is None:
                 return fn(*args, **kwargs)
-            kwargs.pop("user", None)  # the service knows who the token belongs to
+            kwargs.pop(identity, None)  # the service knows who the token belongs to
             # A default (a sentinel such as "not given") is left to the service's own signature.
             kwargs = {k: v for k, v in kwargs.items() if defaults.get(k, inspect.Parameter.empty) is not v}
             answer = call(url, action, list(args), kwargs)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import BadInput, Conflict
-from . import audit, names, roles
+from . import audit, names, remote, roles
 
 _HEADER = re.compile(r"^\s*\[\s*roles\s*\]\s*(#.*)?$")
 _ANY_HEADER = re.compile(r"^\s*\[")
@@ -23,6 +23,7 @@ _KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+@remote.governed("role", rebuild=lambda answer: roles.RoleTable(**answer), identity="actor")
 def set_role(user: str, role: str, *, actor: str | None = None, reason: str | None = None) -> roles.RoleTable:
     """Give ``user`` the ``role`` (admins only); returns the new role table.
 

@@ -21,6 +21,7 @@ from typing import Any
 from .. import config, db
 from ..db.job_tables import RUNNING, Job, JobRun
 from ..errors import BadInput, Conflict
+from ..governance import remote
 from . import cron, spec
 from .changes import bump_changes, queue_run
 from .governed import (
@@ -39,6 +40,7 @@ from .queries import find_job, stats
 from .responses import Firing, JobInfo
 
 
+@remote.governed("schedule", rebuild=lambda answer: JobInfo(**answer))
 def schedule(
     notebook: str | Path,
     cron_expression: str | None = None,
@@ -46,6 +48,7 @@ def schedule(
     tz: str = "UTC",
     name: str | None = None,
     parameters: dict[str, Any] | None = None,
+    secrets: dict[str, str] | list[str] | None = None,
     version: str | None = None,
     retries: int = 0,
     retry_delay: str | float = 60,
@@ -64,7 +67,9 @@ def schedule(
     ``cron_expression`` in time zone ``tz`` (None: the job runs only on demand, e.g. a retraining
     job started by a monitoring job). Refused unless the notebook's version has passed
     ``mlops validate``; the job pins that snapshot. ``kernel`` names the Jupyter kernel every
-    firing runs on (default: the notebook's kernelspec, else ``python3``).
+    firing runs on (default: the notebook's kernelspec, else ``python3``). ``secrets`` maps a
+    secret parameter to the environment variable each firing reads it from (a secret's value
+    is never stored: see :mod:`mlops_jupyter.masking`).
     """
     from sqlalchemy.exc import IntegrityError
 
@@ -75,10 +80,13 @@ def schedule(
     if sched is None:
         cron.zone(tz)
     fields = options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model)
+    secret_env = spec.secrets(secrets)
+    spec.no_secret_values(parameters or {}, secret_env)
     user = user or config.current_user()
     role = require(user, "schedule")
     pinned = pin(notebook, version, kernel)
     typed = pinned.typed(parameters or {})
+    declared_secrets(pinned, secret_env)
     now = cron.now()
     job = Job(
         name=name,
@@ -89,6 +97,7 @@ def schedule(
         source=pinned.source,
         kernel_name=pinned.kernel_name,
         parameters=jsonable(typed),
+        secret_env=secret_env or None,
         cron=sched.expression if sched else None,
         timezone=tz,
         experiment=experiment or f"job {name}",
@@ -153,6 +162,7 @@ def history(name: str, limit: int = 50) -> list[Firing]:
         return [Firing.of(r, found.name) for r in rows]
 
 
+@remote.governed("run_job", rebuild=lambda answer: Firing(**answer))
 def run_now(name: str, *, user: str | None = None, triggered_by: str | None = None) -> Firing:
     """Queue a run of the job now; a scheduler with a free slot starts it within a moment."""
     user = user or config.current_user()
@@ -163,11 +173,13 @@ def run_now(name: str, *, user: str | None = None, triggered_by: str | None = No
         return Firing.of(firing, found.name)
 
 
+@remote.governed("pause_job", rebuild=lambda answer: JobInfo(**answer))
 def pause(name: str, *, reason: str | None = None, user: str | None = None) -> JobInfo:
     """Stop firing the job (a run in progress finishes); queued runs still run."""
     return _set_paused(name, True, reason, user)
 
 
+@remote.governed("resume_job", rebuild=lambda answer: JobInfo(**answer))
 def resume(name: str, *, reason: str | None = None, user: str | None = None) -> JobInfo:
     """Fire again from the next due time; firings that fell in the pause are not made up."""
     return _set_paused(name, False, reason, user)
@@ -200,6 +212,7 @@ def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -
         return JobInfo.of(found, stats(s, [found.id]).get(found.id))
 
 
+@remote.governed("delete_job")
 def delete(name: str, *, reason: str | None = None, user: str | None = None) -> None:
     """Delete the job and its history (its MLflow runs stay); refused while a firing runs."""
     from sqlalchemy import delete as sql_delete
@@ -230,6 +243,7 @@ def delete(name: str, *, reason: str | None = None, user: str | None = None) -> 
 _UNSET: Any = object()
 
 
+@remote.governed("update_job", rebuild=lambda answer: JobInfo(**answer))
 def update(
     name: str,
     *,
@@ -238,6 +252,7 @@ def update(
     cron_expression: str | None = _UNSET,
     tz: str | None = None,
     parameters: dict[str, Any] | None = None,
+    secrets: dict[str, str] | list[str] | None = None,
     retries: int | None = None,
     retry_delay: str | float | None = None,
     timeout: str | float | None = _UNSET,
@@ -254,7 +269,8 @@ def update(
 
     ``version="current"`` re-pins the job to the notebook file's current version (or give a
     version hash); it must be validated, exactly as for :func:`schedule`. ``parameters``
-    replaces the parameters and is checked against the pinned notebook.
+    replaces the parameters and is checked against the pinned notebook; ``secrets`` replaces
+    the secret parameters (``{}`` removes them).
     """
     from ..governance import audit
 
@@ -268,6 +284,7 @@ def update(
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
+        current_secrets = dict(current.secret_env or {})
         current_kernel = current.kernel_name
         pinned_now = Pinned(
             current.notebook,
@@ -328,6 +345,12 @@ def update(
         new_params = jsonable(check.typed(current_params if parameters is None else parameters))
         if new_params != current_params:
             changes["parameters"] = new_params
+    secret_env = current_secrets if secrets is None else spec.secrets(secrets)
+    if parameters is not None or secrets is not None:
+        spec.no_secret_values(parameters if parameters is not None else current_params, secret_env)
+        declared_secrets(pinned or pinned_now, secret_env)
+    if secret_env != current_secrets:
+        changes["secret_env"] = secret_env or None
     if not changes:
         raise BadInput(f"nothing to change for job {name!r}", "Give at least one option to change.")
     with audit.transaction() as s:
@@ -356,6 +379,19 @@ def update(
             session=s,
         )
         return JobInfo.of(found, stats(s, [found.id]).get(found.id))
+
+
+def declared_secrets(pinned, secret_env: dict[str, str]) -> None:
+    """Every secret must be a parameter the notebook declares."""
+    from ..pipelines.parameters import declared_parameters
+
+    declared = declared_parameters(pinned.source)
+    unknown = sorted(set(secret_env) - set(declared or {})) if declared is not None else []
+    if unknown:
+        raise BadInput(
+            f"secret {unknown[0]!r} is not a parameter of {pinned.notebook}",
+            f"Its parameters cell declares: {', '.join(sorted(declared or {})) or 'nothing'}.",
+        )
 
 
 def exists_hint(name: str) -> str:

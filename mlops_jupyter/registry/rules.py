@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import BadInput
-from ..governance import audit, names, roles
+from ..governance import audit, names, remote, roles
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _RULE = re.compile(r"^\s*(?P<metric>[\w.\-/]+)\s*(?P<op>>=|<=|>|<)\s*(?P<rhs>.+?)\s*$")
@@ -170,6 +170,7 @@ def _check_decidable(model: str, alias: str, new: list[Rule]) -> None:
             )
 
 
+@remote.governed("rules")
 def change(
     model: str,
     alias: str,

@@ -38,11 +38,20 @@ from .base import _shown, _without_nan
 
 log = logging.getLogger("mlops_jupyter.service")
 
-# Governed action -> "module:function" under mlops_jupyter; each takes ``user=`` (set here).
+# Governed action -> "module:function" under mlops_jupyter, and the argument naming who acts
+# (set here from the token, never taken from the caller).
 ACTIONS = {
-    "register": "registry.service:register",
-    "promote": "registry.promotion:promote",
-    "rollback": "registry.promotion:rollback",
+    "register": ("registry.service:register", "user"),
+    "promote": ("registry.promotion:promote", "user"),
+    "rollback": ("registry.promotion:rollback", "user"),
+    "rules": ("registry.rules:change", "user"),
+    "role": ("governance.role_changes:set_role", "actor"),
+    "schedule": ("jobs.service:schedule", "user"),
+    "update_job": ("jobs.service:update", "user"),
+    "pause_job": ("jobs.service:pause", "user"),
+    "resume_job": ("jobs.service:resume", "user"),
+    "delete_job": ("jobs.service:delete", "user"),
+    "run_job": ("jobs.service:run_now", "user"),
 }
 GROUP_PREFIX = "mlops-"
 
@@ -82,11 +91,12 @@ class ActionHandler(ServiceHandler):
             target = ACTIONS.get(action)
             if target is None:
                 raise NotFound(f"no governed action {action!r}", f"Actions: {', '.join(ACTIONS)}.")
-            args, kwargs = _arguments(self.request.body)
-            module, name = target.split(":")
+            path, identity = target
+            args, kwargs = _arguments(self.request.body, identity)
+            module, name = path.split(":")
             function = getattr(importlib.import_module(f"mlops_jupyter.{module}"), name)
             function = getattr(function, "__wrapped__", function)  # act here, never forward again
-            result = await _as(user, function, *args, **kwargs, user=user["name"])
+            result = await _as(user, function, *args, **kwargs, **{identity: user["name"]})
         except MlopsError as exc:
             return self.answer(exc.http_status, _shown(exc))
         except Exception:
@@ -115,7 +125,7 @@ async def _as(caller: dict, function, *args, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(None, call)
 
 
-def _arguments(body: bytes) -> tuple[list, dict]:
+def _arguments(body: bytes, identity: str) -> tuple[list, dict]:
     accepted = 'Send JSON {"args": [...], "kwargs": {...}}.'
     try:
         found = json.loads(body or b"{}")
@@ -126,8 +136,8 @@ def _arguments(body: bytes) -> tuple[list, dict]:
     )
     if not isinstance(args, list) or not isinstance(kwargs, dict):
         raise BadInput("args must be a list and kwargs an object", accepted)
-    if "user" in kwargs:
-        raise BadInput("user cannot be chosen: the service acts as the token's owner", accepted)
+    if identity in kwargs:
+        raise BadInput(f"{identity} cannot be chosen: the service acts as the token's owner", accepted)
     return args, kwargs
 
 

@@ -255,3 +255,15 @@ def test_the_approver_promotes_and_the_audit_log_names_each_caller(hub, as_user,
     from mlops_jupyter.governance import audit
 
     assert audit.verify() == []
+
+
+def test_rules_and_role_changes_go_through_the_service_as_the_token_s_owner(hub, as_user):
+    from mlops_jupyter.governance import role_changes
+    from mlops_jupyter.registry import rules
+
+    as_user("ada")
+    assert rules.change("churn", "challenger", ["auc>=0.5"], reason="a floor", user="admin") == ["auc>=0.5"]
+    with pytest.raises(Forbidden, match="ada is an approver: change roles needs the admin role"):
+        role_changes.set_role("dev", "admin", actor="root", reason="let me in")
+    assert audit_rows(hub.home)[-1] == ("ada", "approver", "rules", "model:churn@challenger")
+    assert not (hub.home.parent / "mlops.toml").exists()
