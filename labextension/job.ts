@@ -125,7 +125,15 @@ export function jobDetailBody(job: Job, firings: Firing[] | null, options: Detai
     ['Retraining job', job.retrain_job ?? null],
     ['Registers model', job.register_model ?? null],
     ['Created', `${absoluteTime(isoMs(job.created_at))} by ${job.created_by}`],
-    ['Last changed by', job.changed_by]
+    ['Last changed by', job.changed_by],
+    [
+      'Secrets',
+      Object.keys(job.secrets).length > 0
+        ? Object.entries(job.secrets)
+            .map(([name, variable]) => `${name} from $${variable}`)
+            .join(', ')
+        : null
+    ]
   ];
   return h(
     'div',

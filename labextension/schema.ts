@@ -821,6 +821,10 @@ export interface components {
             parameters: {
                 [key: string]: unknown;
             };
+            /** @description Secret parameter -> the environment variable each firing reads it from (never a value) */
+            secrets: {
+                [key: string]: string;
+            };
             retries: number;
             /** @description Seconds before the first retry */
             retry_delay: number;
@@ -915,6 +919,10 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
+            /** @description Secret parameter -> environment variable where the job runs; a secret's value is refused */
+            secrets?: {
+                [key: string]: string;
+            };
             /** @description A validated version to pin (default the file's current one) */
             version?: string;
             retries?: number;
@@ -942,6 +950,10 @@ export interface components {
             parameters?: {
                 [key: string]: unknown;
             };
+            /** @description Replaces the secret parameters ({} removes them) */
+            secrets?: {
+                [key: string]: string;
+            } | null;
             retries?: number;
             retry_delay?: string | number;
             timeout?: string | number | null;

@@ -1,6 +1,7 @@
 """The services we reach over the network, as users may see them.
 
-Three things every face needs: a URI with its credentials masked, a quick check that a
+Three things every face needs: a URI with its credentials masked (``masked``, from
+:mod:`.masking`, which owns what is secret and how it is shown), a quick check that a
 server accepts connections at all (a dead one fails in seconds, not after MLflow's retries,
 which for a SQL store last minutes), and the one mapping of "could not connect" or "answers
 only with errors" to :class:`Unavailable`. Nothing heavy is imported here: driver exceptions
@@ -9,35 +10,17 @@ are only looked for once their modules are loaded.
 
 from __future__ import annotations
 
-import re
 import socket
 import sys
 from urllib.parse import urlsplit
 
 from .errors import Forbidden, MlopsError, Unavailable, shorten
+from .masking import masked
 
-# scheme://user:password@ (the password may hold '@'; the last '@' ends it) or scheme://token@
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][\w+.-]*://)(?P<userinfo>[^\s/?#]*)@")
-_SECRET_QUERY = re.compile(
-    r"(?i)(?P<key>[?&](?:password|passwd|pwd|token|secret|api_key|access_token)=)[^&\s#]*"
-)
+__all__ = ["check_reachable", "masked", "service_error"]
+
 DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "mysql": 3306, "mssql": 1433}
 CONNECT_TIMEOUT = 3.0
-
-
-def masked(text: str) -> str:
-    """``text`` with credentials in any URI it holds replaced by ``***``.
-
-    >>> masked("postgresql+psycopg://u:p@db:5432/jobs?password=x")
-    'postgresql+psycopg://u:***@db:5432/jobs?password=***'
-    """
-    text = _USERINFO.sub(_mask_userinfo, text)
-    return _SECRET_QUERY.sub(r"\g<key>***", text)
-
-
-def _mask_userinfo(match: re.Match) -> str:
-    user, colon, _ = match["userinfo"].partition(":")
-    return f"{match['scheme']}{user}:***@" if colon else f"{match['scheme']}***@"
 
 
 def check_reachable(uri: str, service: str, variable: str) -> None:

@@ -147,6 +147,13 @@ def delete(name, reason, yes):
 @click.option("--cron", "cron_expression", help="New cron expression.")
 @click.option("--tz", help="New time zone.")
 @parameter_option("Replace the parameters (repeatable).")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="PARAM=ENV_VAR",
+    help="A secret parameter and the environment variable it is read from (repeatable; replaces them).",
+)
 @click.option("--retries", type=int)
 @click.option("--retry-delay")
 @click.option("--timeout")
@@ -161,6 +168,7 @@ def update(
     cron_expression,
     tz,
     parameters,
+    secrets,
     retries,
     retry_delay,
     timeout,
@@ -183,6 +191,7 @@ def update(
         notebook=notebook,
         tz=tz,
         parameters=as_parameters(parameters) if parameters else None,
+        secrets=list(secrets) if secrets else None,
         retries=retries,
         retry_delay=retry_delay,
         missed=missed,

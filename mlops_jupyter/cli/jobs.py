@@ -22,6 +22,13 @@ def as_parameters(pairs) -> dict:
 @click.option("--tz", default="UTC", show_default=True, help="IANA time zone of the cron expression.")
 @click.option("--name", help="Job name (default: the notebook's name).")
 @parameter_option("A notebook parameter (repeatable), checked against its parameters cell.")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="PARAM=ENV_VAR",
+    help="A secret parameter, read from this environment variable where the job runs (repeatable).",
+)
 @click.option("--version", help="Pin this validated notebook version (default: the file's current one).")
 @click.option("--retries", default=0, show_default=True, help="Retries after a failed or timed-out run.")
 @click.option(
@@ -56,6 +63,7 @@ def schedule(
     tz,
     name,
     parameters,
+    secrets,
     version,
     retries,
     retry_delay,
@@ -77,6 +85,7 @@ def schedule(
         tz=tz,
         name=name,
         parameters=as_parameters(parameters),
+        secrets=list(secrets),
         version=version,
         retries=retries,
         retry_delay=retry_delay,

@@ -46,6 +46,8 @@ class Job(Base):
     source: Mapped[str] = mapped_column(Text)  # the pinned, validated notebook text
     kernel_name: Mapped[str] = mapped_column(String(255), default="python3")
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    # secret parameters: name -> the environment variable a firing reads it from (never a value)
+    secret_env: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     cron: Mapped[str | None] = mapped_column(String(255), nullable=True)  # None: run only on demand
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     retries: Mapped[int] = mapped_column(Integer, default=0)

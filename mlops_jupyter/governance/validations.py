@@ -75,6 +75,7 @@ def record(
 def _store_once(notebook, version, run_id, user, role, passed, parameters, checks, snapshot, error):
     from .. import db
     from ..db.tables import Validation
+    from ..masking import mask_values
     from . import audit
 
     with db.session() as s:
@@ -84,7 +85,7 @@ def _store_once(notebook, version, run_id, user, role, passed, parameters, check
             run_id=run_id,
             user=user,
             passed=passed,
-            parameters=json.loads(json.dumps(parameters, default=str)),
+            parameters=json.loads(json.dumps(mask_values(parameters), default=str)),  # secrets as ***
             checks=checks,
             snapshot_uri=snapshot,
             error=error,

@@ -54,26 +54,29 @@ def channels(job_alerts: list[dict]) -> list[dict]:
 
 
 def send(event: dict, job_alerts: list[dict]) -> list[dict]:
-    """Deliver ``event`` to every channel; returns one outcome per channel (never raises)."""
+    """Deliver ``event`` to every channel; returns one outcome per channel (never raises).
+
+    A webhook URL often is its own credential (a token in its path or query): outcomes and
+    logs name it by scheme, host and port only.
+    """
+    from ..masking import masked, masked_url
+
     outcomes = []
     for channel in channels(job_alerts):
+        shown = masked_url(channel["to"]) if channel["kind"] == "webhook" else channel["to"]
         try:
             if channel["kind"] == "webhook":
                 post(channel["to"], event)
             else:
                 email(channel["to"], event)
-            outcomes.append(
-                {"event": event["event"], "channel": f"{channel['kind']}={channel['to']}", "ok": True}
-            )
+            outcomes.append({"event": event["event"], "channel": f"{channel['kind']}={shown}", "ok": True})
         except Exception as exc:  # noqa: BLE001 - any failure to deliver is reported, not raised
-            reason = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "alert %s for job %s to %s failed: %s", event["event"], event["job"], channel["to"], reason
-            )
+            reason = masked(f"{type(exc).__name__}: {exc}").replace(channel["to"], shown)
+            log.warning("alert %s for job %s to %s failed: %s", event["event"], event["job"], shown, reason)
             outcomes.append(
                 {
                     "event": event["event"],
-                    "channel": f"{channel['kind']}={channel['to']}",
+                    "channel": f"{channel['kind']}={shown}",
                     "ok": False,
                     "error": reason[:500],
                 }

@@ -99,6 +99,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOK_FILE = {notebook_file(job)!r}
 NOTEBOOK_VERSION = {job.notebook_version!r}
 PARAMETERS = {json.loads(json.dumps(job.parameters))!r}
+# Secret parameters: read from these environment variables where Airflow runs, never stored here.
+SECRETS = {dict(job.secret_env or {})!r}
 
 default_args = {{
 {chr(10).join(args)}
@@ -117,7 +119,7 @@ with DAG(
         task_id="run_notebook",
         input_nb=os.path.join(HERE, NOTEBOOK_FILE),
         output_nb=os.path.join(HERE, "output", {job.name!r} + "-{{{{ ts_nodash }}}}.ipynb"),
-        parameters=PARAMETERS,
+        parameters={{**PARAMETERS, **{{name: os.environ[var] for name, var in SECRETS.items()}}}},
         kernel_name={job.kernel_name!r},{_airflow_language(job)}
     )
 """
@@ -146,6 +148,14 @@ def k8s_name(name: str) -> str:
     return (slug[:52].rstrip("-")) or "mlops-job"
 
 
+def _secret_env(name: str, secret_env: dict[str, str]) -> list[dict]:
+    """The container's secret variables, from the Secret ``<name>-secrets`` the cluster holds."""
+    return [
+        {"name": var, "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": var}}}
+        for var in secret_env.values()
+    ]
+
+
 def k8s_manifest(job, image: str) -> str:
     """A ConfigMap holding the pinned notebook and a CronJob that runs it with papermill."""
     import yaml
@@ -170,6 +180,9 @@ def k8s_manifest(job, image: str) -> str:
         command += ["--language", language]
     if job.parameters:
         command += ["--parameters_yaml", json.dumps(job.parameters)]  # JSON is YAML: types survive
+    secret_env = dict(job.secret_env or {})
+    for param, variable in secret_env.items():  # Kubernetes expands $(VAR) from the container's env
+        command += ["-r", param, f"$({variable})"]
     job_spec: dict = {
         "backoffLimit": job.retries,
         "template": {
@@ -181,6 +194,7 @@ def k8s_manifest(job, image: str) -> str:
                         "name": "notebook",
                         "image": image,
                         "command": command,
+                        **({"env": _secret_env(name, secret_env)} if secret_env else {}),
                         "volumeMounts": [
                             {"name": "notebook", "mountPath": "/mlops/notebook", "readOnly": True},
                             {"name": "output", "mountPath": "/mlops/output"},

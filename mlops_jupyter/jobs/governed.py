@@ -91,7 +91,18 @@ def jsonable(values: dict) -> dict:
 
 
 def plain(values: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+    """Values as the audit log keeps them: times as text, webhook URLs without their tokens."""
+    shown = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+    if "alerts" in shown:
+        shown["alerts"] = shown_alerts(shown["alerts"])
+    return shown
+
+
+def shown_alerts(alerts) -> list[dict]:
+    """A job's alert channels as shown anywhere: a webhook by its scheme, host and port only."""
+    from ..masking import masked_url
+
+    return [{**a, "to": masked_url(a["to"])} if a.get("kind") == "webhook" else dict(a) for a in alerts or []]
 
 
 def audit_view(job: Job) -> dict:
@@ -103,10 +114,11 @@ def audit_view(job: Job) -> dict:
         "timezone": job.timezone,
         "kernel_name": job.kernel_name,
         "parameters": job.parameters,
+        "secrets": job.secret_env or {},  # parameter -> environment variable: names, never values
         "retries": job.retries,
         "timeout": job.timeout,
         "missed": job.missed,
-        "alerts": job.alerts,
+        "alerts": shown_alerts(job.alerts),
         "retrain_job": job.retrain_job,
         "register_model": job.register_model,
         "paused": job.paused,

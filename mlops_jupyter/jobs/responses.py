@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import overload
 
 from .cron import utc
+from .governed import shown_alerts
 
 
 @overload
@@ -95,6 +96,7 @@ class JobInfo:
     created_at: str
     updated_at: str
     changed_by: str = ""  # who scheduled or last changed it; its follow-ups act as them
+    secrets: dict = field(default_factory=dict)  # secret parameter -> environment variable read
     validation_id: int | None = None
     kernel_name: str = "python3"
     last_status: str | None = None
@@ -123,7 +125,7 @@ class JobInfo:
             timeout=job.timeout,
             missed=job.missed,
             experiment=job.experiment,
-            alerts=list(job.alerts or []),
+            alerts=shown_alerts(job.alerts),
             retrain_job=job.retrain_job,
             register_model=job.register_model,
             paused=job.paused,
@@ -133,6 +135,7 @@ class JobInfo:
             created_at=iso(job.created_at),
             updated_at=iso(job.updated_at),
             changed_by=job.changed_by or job.created_by,
+            secrets=dict(job.secret_env or {}),
             validation_id=job.validation_id,
             kernel_name=job.kernel_name,
             **stats,

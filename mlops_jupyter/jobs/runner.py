@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ def prepare(job, firing, factories: Factories):
     from ..pipelines.notebooks import Notebook, output_dir
 
     nb = Notebook.pinned(job.notebook, job.notebook_path, job.source, job.kernel_name or "python3")
-    typed = nb.typed(dict(job.parameters or {}))
+    typed = nb.typed(dict(job.parameters or {})) | secret_values(nb, job.secret_env or {})
+    secret = sorted(job.secret_env or {})
     factory = factories.get(job.experiment)
     local = cron.utc(firing.scheduled_time).astimezone(cron.zone(job.timezone))
     tags = {
@@ -62,9 +64,28 @@ def prepare(job, firing, factories: Factories):
         "mlops.job.trigger": firing.trigger,
         "mlops.job.scheduled_time": local.isoformat(timespec="seconds"),
     }
-    run_id = factory.create(f"{job.name} {local:%Y-%m-%d %H:%M:%S}", tags, params=typed)
-    step = nb.step(job.name, typed, run_id, output_dir(run_id), factory=factory, cell_timeout=job.timeout)
-    return step
+    run_id = factory.create(f"{job.name} {local:%Y-%m-%d %H:%M:%S}", tags, params=typed, secret=secret)
+    return nb.step(
+        job.name, typed, run_id, output_dir(run_id), factory=factory, cell_timeout=job.timeout, secret=secret
+    )
+
+
+def secret_values(nb, secret_env: dict[str, str]) -> dict:
+    """The secret parameters' values, read from their environment variables where the job runs."""
+    values: dict = {}
+    for name, variable in secret_env.items():
+        if variable not in os.environ:
+            raise RuntimeError(
+                f"the secret parameter {name} is read from the environment variable {variable}, "
+                "which is not set where the scheduler runs"
+            )
+        try:
+            values |= nb.typed({name: os.environ[variable]})
+        except Exception:  # noqa: BLE001 - its message would quote the secret
+            raise RuntimeError(
+                f"the secret parameter {name} (from {variable}) does not fit its declared type"
+            ) from None
+    return values
 
 
 def execute(job, step, executor) -> Outcome:

@@ -48,6 +48,7 @@ def schedule(
     tz: str = "UTC",
     name: str | None = None,
     parameters: dict[str, Any] | None = None,
+    secrets: dict[str, str] | list[str] | None = None,
     version: str | None = None,
     retries: int = 0,
     retry_delay: str | float = 60,
@@ -66,7 +67,9 @@ def schedule(
     ``cron_expression`` in time zone ``tz`` (None: the job runs only on demand, e.g. a retraining
     job started by a monitoring job). Refused unless the notebook's version has passed
     ``mlops validate``; the job pins that snapshot. ``kernel`` names the Jupyter kernel every
-    firing runs on (default: the notebook's kernelspec, else ``python3``).
+    firing runs on (default: the notebook's kernelspec, else ``python3``). ``secrets`` maps a
+    secret parameter to the environment variable each firing reads it from (a secret's value
+    is never stored: see :mod:`mlops_jupyter.masking`).
     """
     from sqlalchemy.exc import IntegrityError
 
@@ -77,10 +80,13 @@ def schedule(
     if sched is None:
         cron.zone(tz)
     fields = options(retries, retry_delay, timeout, missed, alerts, retrain_job, register_model)
+    secret_env = spec.secrets(secrets)
+    spec.no_secret_values(parameters or {}, secret_env)
     user = user or config.current_user()
     role = require(user, "schedule")
     pinned = pin(notebook, version, kernel)
     typed = pinned.typed(parameters or {})
+    declared_secrets(pinned, secret_env)
     now = cron.now()
     job = Job(
         name=name,
@@ -91,6 +97,7 @@ def schedule(
         source=pinned.source,
         kernel_name=pinned.kernel_name,
         parameters=jsonable(typed),
+        secret_env=secret_env or None,
         cron=sched.expression if sched else None,
         timezone=tz,
         experiment=experiment or f"job {name}",
@@ -245,6 +252,7 @@ def update(
     cron_expression: str | None = _UNSET,
     tz: str | None = None,
     parameters: dict[str, Any] | None = None,
+    secrets: dict[str, str] | list[str] | None = None,
     retries: int | None = None,
     retry_delay: str | float | None = None,
     timeout: str | float | None = _UNSET,
@@ -261,7 +269,8 @@ def update(
 
     ``version="current"`` re-pins the job to the notebook file's current version (or give a
     version hash); it must be validated, exactly as for :func:`schedule`. ``parameters``
-    replaces the parameters and is checked against the pinned notebook.
+    replaces the parameters and is checked against the pinned notebook; ``secrets`` replaces
+    the secret parameters (``{}`` removes them).
     """
     from ..governance import audit
 
@@ -275,6 +284,7 @@ def update(
         notebook = notebook or current.notebook_path
         current_tz, current_cron = current.timezone, current.cron
         current_params = dict(current.parameters or {})
+        current_secrets = dict(current.secret_env or {})
         current_kernel = current.kernel_name
         pinned_now = Pinned(
             current.notebook,
@@ -335,6 +345,12 @@ def update(
         new_params = jsonable(check.typed(current_params if parameters is None else parameters))
         if new_params != current_params:
             changes["parameters"] = new_params
+    secret_env = current_secrets if secrets is None else spec.secrets(secrets)
+    if parameters is not None or secrets is not None:
+        spec.no_secret_values(parameters if parameters is not None else current_params, secret_env)
+        declared_secrets(pinned or pinned_now, secret_env)
+    if secret_env != current_secrets:
+        changes["secret_env"] = secret_env or None
     if not changes:
         raise BadInput(f"nothing to change for job {name!r}", "Give at least one option to change.")
     with audit.transaction() as s:
@@ -363,6 +379,19 @@ def update(
             session=s,
         )
         return JobInfo.of(found, stats(s, [found.id]).get(found.id))
+
+
+def declared_secrets(pinned, secret_env: dict[str, str]) -> None:
+    """Every secret must be a parameter the notebook declares."""
+    from ..pipelines.parameters import declared_parameters
+
+    declared = declared_parameters(pinned.source)
+    unknown = sorted(set(secret_env) - set(declared or {})) if declared is not None else []
+    if unknown:
+        raise BadInput(
+            f"secret {unknown[0]!r} is not a parameter of {pinned.notebook}",
+            f"Its parameters cell declares: {', '.join(sorted(declared or {})) or 'nothing'}.",
+        )
 
 
 def exists_hint(name: str) -> str:

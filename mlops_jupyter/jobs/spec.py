@@ -96,6 +96,52 @@ def alerts(values) -> list[dict]:
     return unique
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def secrets(values) -> dict[str, str]:
+    """``{"db_password": "DB_PASSWORD"}`` (or ``["db_password=DB_PASSWORD"]``): a secret parameter
+    and the environment variable a firing reads it from, where the job runs."""
+    accepted = (
+        "Give PARAMETER=ENV_VAR, e.g. --secret db_password=DB_PASSWORD: the job reads the value from "
+        "that environment variable where it runs, and never stores it."
+    )
+    if isinstance(values, dict):
+        pairs = list(values.items())
+    else:
+        pairs = []
+        for item in values or ():
+            name, sep, var = str(item).partition("=")
+            if not sep:
+                raise BadInput(f"invalid secret {str(item)!r:.80}", accepted)
+            pairs.append((name.strip(), var.strip()))
+    found = {}
+    for name, var in pairs:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise BadInput(f"invalid secret parameter name {name!r:.80}", accepted)
+        if not isinstance(var, str) or not _ENV_NAME.fullmatch(var):
+            raise BadInput(f"invalid environment variable name {var!r:.80} for secret {name}", accepted)
+        found[name] = var
+    return found
+
+
+def no_secret_values(parameters: dict, secret: dict) -> None:
+    """Refuse a secret's value among a job's parameters: it would be stored with the job."""
+    from ..masking import secret_names
+
+    given = {k for k, v in (parameters or {}).items() if v not in (None, "")}
+    both = sorted(given & set(secret))
+    looks = sorted(secret_names({k: None for k in given if k not in secret}))
+    if both or looks:
+        name = (both or looks)[0]
+        raise BadInput(
+            f"parameter {name!r} is secret: a job never stores a secret's value",
+            f"Give the environment variable it is read from instead: --secret {name}=ENV_VAR "
+            f'(secrets={{"{name}": "ENV_VAR"}}). Names holding password, token, secret, key ... are secret '
+            "(see [secrets] in mlops.toml).",
+        )
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"

@@ -32,8 +32,11 @@ def execute(step: Step, km=None) -> Execution:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from ..masking import MASK, secret_names
     from . import papermill_engine
 
+    secret = secret_names(step.parameters, step.secret)
+    shown = {k: MASK if k in secret else v for k, v in step.parameters.items()}
     out = Path(step.output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, input_path = tempfile.mkstemp(suffix=".ipynb", prefix=".input-", dir=out.parent)
@@ -49,7 +52,7 @@ def execute(step: Step, km=None) -> Execution:
         papermill.execute_notebook(
             input_path,
             str(out),
-            parameters=step.parameters or None,
+            parameters=shown or None,  # the saved notebook shows secrets as ***
             engine_name=papermill_engine.NAME,
             kernel_name=step.kernel_name,
             language=step.language,
@@ -59,6 +62,7 @@ def execute(step: Step, km=None) -> Execution:
             execution_timeout=math.ceil(step.cell_timeout) if step.cell_timeout else None,
             km=km,
             prelude=papermill_engine.prelude(step.kernel_env(), str(Path(step.notebook_path).parent)),
+            secrets=papermill_engine.secrets_code({k: step.parameters[k] for k in secret}),
             input_label=step.notebook_path,
             cwd=None,
         )

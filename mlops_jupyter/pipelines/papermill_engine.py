@@ -6,6 +6,8 @@ uses that (pre-started) kernel instead of starting one. This engine adds three t
 - a *prelude*: code run silently in the kernel before the first cell (the run's
   ``MLOPS_*`` environment and working directory, which a pre-started kernel could not
   have been given at start);
+- *secrets*: code run silently right after the injected-parameters cell, which gives the
+  kernel the secret parameters' values while that cell, as saved, shows them as ``***``;
 - the client's channels are closed afterwards (nbclient leaves them open when it does not
   own the kernel);
 - a kernel that dies or a cell past its timeout becomes an error output on the cell that
@@ -58,6 +60,7 @@ class MlopsEngine(NBClientEngine):
         start_timeout=60,
         execution_timeout=None,
         prelude=None,
+        secrets=None,
         input_label=None,
         **kwargs,
     ):
@@ -79,6 +82,8 @@ class MlopsEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, **final_kwargs)
         if prelude:
             client.on_notebook_start = _prelude_hook(client, prelude)
+        if secrets:
+            client.on_cell_executed = _secrets_hook(client, secrets)
         try:
             return client.execute()
         except DeadKernelError as exc:
@@ -140,6 +145,19 @@ def _prelude_hook(client, code: str):
             )
 
     return run
+
+
+def _secrets_hook(client, code: str):
+    async def run(cell=None, **_):
+        if cell is not None and "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            await _prelude_hook(client, code)()
+
+    return run
+
+
+def secrets_code(values: dict) -> str:
+    """Python that assigns the secret parameters (run silently: never part of the notebook)."""
+    return "\n".join(f"{name} = {value!r}" for name, value in values.items())
 
 
 def _fail_running_cell(nb_man, ename: str, evalue: str) -> None:

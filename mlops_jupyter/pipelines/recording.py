@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config
+from ..masking import mask_values
 from ..tracking import journal
 from ..tracking.values import param_value
 from ..tracking.writer import TERMINAL, RunWriter
@@ -65,12 +66,14 @@ class RunFactory:
         tags: dict[str, str],
         parent: str | None = None,
         params: dict[str, Any] | None = None,
+        secret: list[str] | tuple[str, ...] = (),
     ) -> str:
         tags = {"mlflow.user": config.current_user(), **tags}
         if parent:
             tags["mlflow.parentRunId"] = parent
         if params:
-            tags["mlops.parameters"] = json.dumps(params, default=str)[:8000]
+            shown = mask_values(params, secret)
+            tags["mlops.parameters"] = json.dumps(shown, default=str)[:8000]
         run = self.writer.create_run(self.experiment_id, name, tags)
         with self._lock:
             self.created.append(run.info.run_id)
@@ -135,7 +138,7 @@ def write_step(
         name=step.name,
         run_id=step.run_id,
         status=status,
-        parameters=dict(step.parameters),
+        parameters=mask_values(step.parameters, step.secret),
         metrics=metrics,
         checks=checks,
         output_path=execution.output_path,
@@ -234,7 +237,7 @@ def _write(
         if result.error.get("cell_index") is not None:
             tags["mlops.error.cell"] = str(result.error["cell_index"])
 
-    params = {k: param_value(v) for k, v in step.parameters.items()}
+    params = {k: param_value(v) for k, v in mask_values(step.parameters, step.secret).items()}
     metrics: list = []
     own_tags: dict[str, str] = {}
     rest = []

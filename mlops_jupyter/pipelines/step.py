@@ -39,6 +39,7 @@ class Step:
     expects: dict[str, str] = field(default_factory=dict)  # input or output name -> schema file
     fairness: dict[str, Any] | None = None  # a fairness gate (see pipelines.spec.FairnessSpec)
     tags: dict[str, str] = field(default_factory=dict)  # set on the run when it ends
+    secret: list[str] = field(default_factory=list)  # parameters declared secret (see masking)
 
     @property
     def journal_path(self) -> str:

@@ -50,8 +50,10 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, params: dict[str, Any]) -> None:
+        from ..masking import mask_values
+
         clean = {}
-        for k, v in mapping(params, "params").items():
+        for k, v in mask_values(mapping(params, "params")).items():  # a secret is logged as ***
             key, text = valid_name(k, "param"), param_text(v)
             if len(text) > MAX_PARAM_VALUE:  # kept whole as an artifact; the param says where
                 self.log_text(text, f"params/{key}.txt")

@@ -26,6 +26,7 @@ class CreateJob(_Strict):
     cron: str | None = None
     timezone: str = "UTC"
     parameters: dict[str, Any] = {}
+    secrets: dict[str, str] = {}  # parameter -> environment variable (never a value)
     version: str | None = None
     retries: int = Field(0, ge=0, le=100)
     retry_delay: str | float = 60
@@ -44,6 +45,7 @@ class UpdateJob(_Strict):
     cron: str | None = None
     timezone: str | None = None
     parameters: dict[str, Any] | None = None
+    secrets: dict[str, str] | None = None
     retries: int | None = Field(None, ge=0, le=100)
     retry_delay: str | float | None = None
     timeout: str | float | None = None
@@ -97,6 +99,7 @@ class JobsHandler(MlopsHandler):
             tz=b.timezone,
             name=b.name,
             parameters=b.parameters,
+            secrets=b.secrets,
             version=b.version,
             retries=b.retries,
             retry_delay=b.retry_delay,
