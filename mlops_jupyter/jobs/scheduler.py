@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from .. import config, db
 from ..db.job_tables import FAILED
 from ..errors import BadInput, Unavailable
+from ..masking import masked
 from . import claims, cron, orphans, presence, runner
 from .changes import counter
 from .execution import Execution
@@ -112,7 +113,7 @@ class Scheduler:
         presence.register(self.url, self.id, self.workers)
         heart = threading.Thread(target=self._heartbeat, name="mlops-heartbeat", daemon=True)
         heart.start()
-        log.info("scheduler %s started: %d worker(s), store %s", self.id, self.workers, _safe(self.url))
+        log.info("scheduler %s started: %d worker(s), store %s", self.id, self.workers, masked(self.url))
         self.started.set()
         try:
             while not self._stop.is_set():
@@ -264,13 +265,3 @@ class Scheduler:
             mlflow_store.client()
         except Unavailable as exc:  # a tracking server that is down now may be back by the first firing
             log.warning("%s", exc)
-
-
-def _safe(url: str) -> str:
-    """The store URL without a password, for logs."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return url
