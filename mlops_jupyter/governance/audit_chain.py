@@ -47,10 +47,21 @@ def utc_text(time: datetime) -> str:
 
 
 def _raw_columns() -> tuple:
-    """:data:`COLUMNS` with ``before`` and ``after`` as the JSON text the database holds."""
+    """:data:`COLUMNS` with ``before``, ``after`` (and on SQLite ``time``) as the text stored."""
     from sqlalchemy import Text, type_coerce
 
-    return tuple(type_coerce(c, Text).label(c.key) if c.key in ("before", "after") else c for c in COLUMNS)
+    raw = ("time", "before", "after")
+    return tuple(type_coerce(c, Text).label(c.key) if c.key in raw else c for c in COLUMNS)
+
+
+def time_text(time: datetime | str) -> str:
+    """:func:`utc_text` of a time as the database gave it back: SQLite's stored text is that text
+    but for its separator (``2026-01-01 00:00:00.000000``); other databases give a datetime."""
+    if isinstance(time, str):
+        if len(time) == 26 and time[10] == " ":
+            return f"{time[:10]}T{time[11:]}"
+        time = datetime.fromisoformat(time)
+    return utc_text(time)
 
 
 # One encoder for every entry: json.dumps with options would build a new one per call.
@@ -114,7 +125,7 @@ def keyed_check(secret: bytes):
     quote = encode_basestring_ascii  # what the encoder writes for a str, without building an encoder
 
     def check(e) -> bool:
-        text = (e.prev_hash, utc_text(e.time), e.actor, e.role, e.action, e.target)
+        text = (e.prev_hash, time_text(e.time), e.actor, e.role, e.action, e.target)
         reason = "null" if e.reason is None else quote(e.reason)
         fast = f"[{','.join(map(quote, text))},{e.before or 'null'},{e.after or 'null'},{reason}]".encode()
         if hmac.compare_digest(hmac.digest(secret, fast, "sha256").hex(), e.hash):
@@ -131,7 +142,8 @@ def legacy_check(e) -> bool:
 def _fields(e) -> tuple:
     """An entry's hashed fields, ``before``/``after`` parsed from their stored text."""
     before, after = (json.loads(v) if isinstance(v, str) else v for v in (e.before, e.after))
-    return (e.prev_hash, e.time, e.actor, e.role, e.action, e.target, before, after, e.reason)
+    time = datetime.fromisoformat(time_text(e.time))
+    return (e.prev_hash, time, e.actor, e.role, e.action, e.target, before, after, e.reason)
 
 
 def walk(entries: list, head: AuditHead | None, anchor, *, check) -> list[Problem]:
@@ -189,7 +201,7 @@ def anchor_problems(entries: list, anchor) -> list[Problem]:
 
 
 def _at(e, kind: str, message: str) -> Problem:
-    return Problem(e.seq, kind, message, utc_text(e.time) + "Z", e.action)
+    return Problem(e.seq, kind, message, time_text(e.time) + "Z", e.action)
 
 
 def _link_problem(e, label: str, prev_seq: int | None, where: dict[str, int]) -> Problem:
