@@ -42,6 +42,7 @@ def drift(
     thresholds: dict | None = None,
     drift_share: float = 0.5,
     n_jobs: int | None = None,
+    sensitive: str | None = None,
 ) -> DriftReport:
     """Test every column of ``current`` for drift from ``reference``; see the module docstring.
 
@@ -49,7 +50,9 @@ def drift(
     per column (``{"age": "psi"}``, ``{"age": 0.2}``); test names are those of
     :mod:`.stattests`. The data set drifts when the share of drifted feature columns is
     at least ``drift_share``; ``prediction`` and ``target`` name columns reported on their
-    own lines and left out of that share.
+    own lines and left out of that share. ``sensitive`` names a group column: the report
+    gets a fairness section (group shares on both sides; fairlearn's gaps on both sides when
+    ``prediction`` and ``target`` are named too), see :mod:`.fairness_section`.
     """
     current = frames.require_frame(current, "current")
     if isinstance(reference, (ReferenceProfile, str, os.PathLike)):
@@ -88,10 +91,25 @@ def drift(
             col = profile.columns[name]
         return compare_column(col, current[name], kinds[name], roles[name], *chosen[name])
 
+    fairness = None
+    if sensitive is not None:
+        if profile is not None:
+            raise BadInput(
+                "a fairness section needs the reference data itself, not a drift profile",
+                "Pass the reference DataFrame with sensitive=..., or leave sensitive out.",
+            )
+        from .fairness_section import fairness_section
+
+        fairness = fairness_section(reference, current, sensitive, prediction, target)
     with ThreadPoolExecutor(max_workers=workers(n_jobs)) as pool:
         results = list(pool.map(one, names))
     return DriftReport(
-        results, drift_share=drift_share, reference_rows=ref_rows, current_rows=len(current), sketch=sketch
+        results,
+        drift_share=drift_share,
+        reference_rows=ref_rows,
+        current_rows=len(current),
+        sketch=sketch,
+        fairness=fairness,
     )
 
 

@@ -68,8 +68,10 @@ class DriftReport:
         reference_rows: int = 0,
         current_rows: int = 0,
         sketch: int | None = None,
+        fairness: dict | None = None,
     ):
         self.columns = columns
+        self.fairness = fairness  # see fairness_section: group shares and gaps, when asked for
         self.drift_share = drift_share
         self.reference_rows = reference_rows
         self.current_rows = current_rows
@@ -183,6 +185,7 @@ class DriftReport:
             "share": self.share,
             "drifted": self.drifted,
             "columns": [_clean(asdict(c)) for c in self.columns],
+            "fairness": _clean(self.fairness),
         }
 
     @classmethod
@@ -196,6 +199,7 @@ class DriftReport:
             reference_rows=data["reference_rows"],
             current_rows=data["current_rows"],
             sketch=data.get("sketch"),
+            fairness=data.get("fairness"),
         )
 
     @classmethod
@@ -215,6 +219,10 @@ class DriftReport:
         for c in self.columns:
             if c.computed and c.score is not None:
                 out[f"drift.{metric_name(c.column)}.score"] = float(c.score)
+        if self.fairness is not None:
+            from .fairness_section import section_metrics
+
+            out |= section_metrics(self.fairness)
         return out
 
     def to_html(self, path: str | os.PathLike | None = None) -> str:

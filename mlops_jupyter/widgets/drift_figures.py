@@ -31,7 +31,33 @@ def verdict_html(report) -> str:
             )
     for note in report.notes:
         lines.append(f"<div style='color:#666'>Note: {html.escape(note)}</div>")
+    if getattr(report, "fairness", None):
+        lines.append(fairness_html(report.fairness))
     return "\n".join(lines)
+
+
+def fairness_html(section: dict) -> str:
+    """The drift report's fairness section: each group's share on both sides, and the gaps."""
+    sensitive = html.escape(str(section["sensitive"]))
+    rows = "".join(
+        f"<tr data-group='{html.escape(g['group'], quote=True)}'><td>{html.escape(g['group'])}</td>"
+        f"<td>{g['reference_share']:.3f}</td><td>{g['current_share']:.3f}</td>"
+        f"<td>{g['current_share'] - g['reference_share']:+.3f}</td></tr>"
+        for g in section["groups"]
+    )
+    parts = [
+        f"<div class='mlops-drift-fairness'><b>Fairness by {sensitive}</b>: "
+        f"largest change in a group's share {section['max_share_change']:.3f}",
+    ]
+    for label, key in (("new groups", "new_groups"), ("groups gone", "gone_groups")):
+        if section.get(key):
+            parts.append(f"; {label}: {html.escape(', '.join(section[key]))}")
+    for name in section.get("current_gaps") or {}:
+        before, after = section["reference_gaps"][name], section["current_gaps"][name]
+        parts.append(f"<div>{html.escape(name)}: reference {fmt(before)}, current {fmt(after)}</div>")
+    head = "<tr><th>group</th><th>reference share</th><th>current share</th><th>change</th></tr>"
+    parts.append(f"<table class='mlops-drift-fairness-groups'>{head}{rows}</table></div>")
+    return "".join(parts)
 
 
 def _state(col) -> str:
