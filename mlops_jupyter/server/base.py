@@ -126,7 +126,15 @@ class MlopsHandler(APIHandler):
             super().write_error(status_code, **kwargs)
             return
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(_internal_error_body()))
+        incident = uuid.uuid4().hex[:12]
+        self.log.error(
+            "mlops-jupyter: %s %s failed (incident %s)\n%s",
+            self.request.method,
+            self.request.path,
+            incident,
+            masked("".join(traceback.format_exception(exc))),
+        )
+        self.finish(json.dumps(_internal_error_body(incident)))
 
     async def call(self, fn, *args, **kwargs):
         """Run a blocking core function in a worker thread (MLflow and SQL are synchronous)."""

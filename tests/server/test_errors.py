@@ -224,17 +224,21 @@ async def test_a_tracking_server_that_answers_but_cannot_be_used_is_named(
     assert answer["error"] == says.format(uri=f"http://mlops:***@127.0.0.1:{port}")
 
 
-async def test_a_failure_before_the_handler_runs_sends_no_traceback(api):
+async def test_a_failure_before_the_handler_runs_sends_no_traceback(api, caplog):
     status, answer = await api.call(
         "GET", "runs", headers={"Authorization": "token tok-broken"}, expect=None, check=False
     )
 
     assert status == 500
+    incident = answer["detail"].rsplit(" ", 1)[-1].rstrip(".")
     assert answer == {
         "error": "internal error",
-        "detail": "An unexpected error; see the server log.",
+        "detail": f"An unexpected error; see the server log for incident {incident}.",
         "code": "error",
     }
+    assert "s3cret" not in str(answer)
+    logged = "\n".join(r.getMessage() for r in caplog.records if f"incident {incident}" in r.getMessage())
+    assert "postgresql://hub:***@hub-db/users" in logged and "s3cret" not in logged
 
 
 async def test_a_tracking_server_refusing_the_action_is_403(api, monkeypatch, answering_server):
