@@ -19,24 +19,49 @@ from .result import Explanation
 __all__ = ["Explanation", "explain"]
 
 
-def explain(model, X, background=None, max_rows: int = 2000, random_state: int = 0) -> Explanation:
+MAX_ROWS = 2000  # the most rows explained unless max_rows asks for more
+FIRST_ROWS = 100  # explained first, to time the explainer before choosing how many more fit the budget
+
+
+def explain(
+    model,
+    X,
+    background=None,
+    max_rows: int | None = None,
+    random_state: int = 0,
+    time_budget: float = 2.0,
+) -> Explanation:
     """Explain ``model`` on the rows of ``X`` (a DataFrame or 2-D array).
 
-    At most ``max_rows`` rows are explained; beyond that a random sample is (the result
-    and the widget say so). ``background`` is the data the explainers integrate over
-    (default: rows sampled from ``X``).
+    By default as many randomly sampled rows as SHAP explains in about ``time_budget``
+    seconds (at least 100, at most 2,000): the first 100 are timed and the rest sized to
+    fit, so a slow model or a busy machine gets fewer rows, not a longer wait. ``max_rows``
+    explains exactly that many rows (all of them when ``X`` has fewer). The result and the
+    widget say when a sample was explained. ``background`` is the data the explainers
+    integrate over (default: rows sampled from ``X``).
+
+    >>> exp = mlops.explain(model, X_test)                 # fast: a sample within 2 s
+    >>> exp = mlops.explain(model, X_test, max_rows=5000)  # exactly 5,000 rows
     """
     import pandas as pd
 
     X = _as_frame(X, "X", getattr(model, "feature_names_in_", None), model)
-    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
+    if max_rows is not None and (not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1):
         raise BadInput(f"max_rows={max_rows!r:.80} is not a positive int", "e.g. max_rows=2000.")
+    if (
+        isinstance(time_budget, bool)
+        or not isinstance(time_budget, (int, float))
+        or not 0 < time_budget <= 3600
+    ):
+        raise BadInput(
+            f"time_budget={time_budget!r:.80} is not a number of seconds", "e.g. time_budget=2.0 (0 to 3600)."
+        )
     if not isinstance(random_state, int) or isinstance(random_state, bool) or random_state < 0:
         raise BadInput(f"random_state={random_state!r:.80} is not a seed", "e.g. random_state=0.")
     rng = np.random.default_rng(random_state)
     n_total = len(X)
-    rows = np.sort(rng.choice(n_total, max_rows, replace=False)) if n_total > max_rows else np.arange(n_total)
-    sample = X.iloc[rows]
+    most = max_rows or MAX_ROWS
+    order = rng.permutation(n_total)[:most] if n_total > most else np.arange(n_total)
     pool = X if background is None else _as_frame(background, "background", list(X.columns))
     if list(pool.columns) != list(X.columns):
         raise BadInput(
@@ -50,7 +75,7 @@ def explain(model, X, background=None, max_rows: int = 2000, random_state: int =
 
     try:
         chosen = choose.choose(model, background_rows)
-        values, base = _compute(chosen, sample)
+        sample, values, base = _within_budget(chosen, X, order, None if max_rows else time_budget)
         if (
             chosen.output == "probability"
             and chosen.name == "tree"
@@ -131,6 +156,38 @@ def _as_frame(X, what: str, names=None, model=None):
                 )
             frame = frame[list(names)]  # the same features in another order: the model's order
     return frame
+
+
+def _within_budget(chosen, X, order, budget: float | None):
+    """Explain the rows ``order`` picks from ``X`` (all of them, or as many as fit ``budget`` seconds).
+
+    Returns the explained rows in their original order with their values and base values.
+    """
+    import time
+
+    if budget is None or len(order) <= FIRST_ROWS:
+        sample = X.iloc[np.sort(order)]
+        return (sample, *_compute(chosen, sample))
+    first = np.sort(order[:FIRST_ROWS])
+    started = time.perf_counter()
+    values, base = _compute(chosen, X.iloc[first])
+    per_row = (time.perf_counter() - started) / FIRST_ROWS
+    fit = int(max(budget - per_row * FIRST_ROWS, 0) / per_row) if per_row > 0 else len(order)
+    more = np.sort(order[FIRST_ROWS : FIRST_ROWS + fit])
+    if len(more) == 0:
+        return X.iloc[first], values, base
+    more_values, more_base = _compute(chosen, X.iloc[more])
+    rows = np.concatenate([first, more])
+    ranked = np.argsort(rows, kind="stable")
+    values = np.concatenate([values, more_values])[ranked]
+    base = np.concatenate([_per_row(base, len(first)), _per_row(more_base, len(more))])[ranked]
+    return X.iloc[rows[ranked]], values, base
+
+
+def _per_row(base, n: int):
+    """Base values with one entry (or row of class entries) per explained row."""
+    base = np.asarray(base, dtype=np.float64)
+    return base if base.ndim and base.shape[0] == n else np.broadcast_to(base, (n, *base.shape))
 
 
 def _compute(chosen, sample):

@@ -73,7 +73,8 @@ class ExplainWidget(W.VBox):
     def _header(self) -> str:
         exp = self.exp
         sample = (
-            f"Explained a random sample of {exp.n_rows:,} of {exp.n_total:,} rows (max_rows)."
+            f"Explained a random sample of {exp.n_rows:,} of {exp.n_total:,} rows "
+            "(mlops.explain's max_rows or time_budget sets how many)."
             if exp.sampled
             else f"Explained all {exp.n_rows:,} rows."
         )
