@@ -153,9 +153,13 @@ def coerce(decl: Declared, value: Any, notebook: str = "the notebook") -> Any:
     try:
         return _convert(decl.type, value)
     except (ValueError, TypeError) as exc:
+        from ..masking import MASK, is_secret
+
+        secret = is_secret(decl.name)  # the message must not quote a secret's value
         raise BadInput(
-            f"parameter {decl.name!r} of {notebook} expects {_article(decl.type)}, got {shorten(value)}",
-            f"Its default is {decl.default}. {exc}".strip(),
+            f"parameter {decl.name!r} of {notebook} expects {_article(decl.type)}, "
+            f"got {MASK if secret else shorten(value)}",
+            f"Its default is {decl.default}." if secret else f"Its default is {decl.default}. {exc}".strip(),
         ) from None
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing
+from mlops_jupyter.errors import BadInput
 from mlops_jupyter.masking import is_secret
 
 # The notebook proves it got the real value without ever printing it.
@@ -82,3 +84,13 @@ def test_names_that_look_secret_and_names_that_do_not(project):
     assert all(is_secret(name) for name in [*looks, "connection"])
     assert not any(is_secret(name) for name in plain)
     assert is_secret("anything", declared=["anything"])
+
+
+def test_a_secret_that_does_not_fit_its_type_is_refused_without_quoting_it(project):
+    path = _testing.write_notebook(project / "pin.ipynb", ["pass"], "api_key = 0\n")
+
+    with pytest.raises(BadInput) as refused:
+        mlops.run(path, parameters={"api_key": "sk-live-abc"})
+
+    assert refused.value.message == "parameter 'api_key' of pin.ipynb expects an int, got ***"
+    assert "sk-live" not in str(refused.value)
