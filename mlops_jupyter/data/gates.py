@@ -1,6 +1,6 @@
 """The data side of a pipeline step: its declared files as dataset inputs, ``expects:`` and
-``fairness:`` as checks that gate the step like ``require:``, and the notebook's own failed
-expectations and fairness checks failing the step.
+``fairness:`` as checks that gate the step like ``require:``, and, in a pipeline.yaml step, the
+notebook's own failed expectations and fairness checks failing the step.
 
 Evaluated by the process that records the step (never in the step's kernel), on the files the
 step read and wrote.
@@ -47,7 +47,7 @@ def evaluate(step, checks: dict[str, bool], values: dict[str, str]) -> Gates:
         _expect(gates, name, files[name][0], schema)
     if step.fairness:
         _fairness(gates, step.fairness, files[step.fairness["data"]][0])
-    for name, passed in checks.items():
+    for name, passed in checks.items() if step.gate_data_checks else ():
         if name.startswith(GATED) and not passed:
             gates.fail(name, f"check {name} failed: {values.get(name, '')}".rstrip(": "))
     return gates

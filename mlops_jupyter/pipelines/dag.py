@@ -264,6 +264,7 @@ class _Scheduler:
             inputs=inputs,
             expects={k: str(self.pipeline.path.parent / v) for k, v in planned.spec.expects.items()},
             fairness=planned.spec.fairness.model_dump() if planned.spec.fairness else None,
+            gate_data_checks=True,
         )
 
     def _not_run(self, name: str, deps: list[str]) -> None:

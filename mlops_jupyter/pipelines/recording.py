@@ -165,7 +165,7 @@ def _data_gates(step: Step, checks: dict[str, bool], values: dict[str, str]):
     from ..data.gates import GATED
 
     declared = step.inputs or step.outputs or step.expects or step.fairness
-    if not declared and not any(name.startswith(GATED) for name in checks):
+    if not declared and not (step.gate_data_checks and any(name.startswith(GATED) for name in checks)):
         return None
     from ..data.gates import evaluate
 

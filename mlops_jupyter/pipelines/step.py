@@ -38,6 +38,9 @@ class Step:
     inputs: dict[str, str] = field(default_factory=dict)  # declared inputs: name -> path
     expects: dict[str, str] = field(default_factory=dict)  # input or output name -> schema file
     fairness: dict[str, Any] | None = None  # a fairness gate (see pipelines.spec.FairnessSpec)
+    # A pipeline.yaml step fails when one of its own data checks (expect.*, fairness.*) fails;
+    # a validation or a job firing records it as a failed check instead (checks_failed).
+    gate_data_checks: bool = False
     tags: dict[str, str] = field(default_factory=dict)  # set on the run when it ends
     secret: list[str] = field(default_factory=list)  # parameters declared secret (see masking)
 

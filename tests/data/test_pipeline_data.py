@@ -25,8 +25,11 @@ frame.to_csv(scores_path, index=False)
 """
 REPORT = """\
 import pandas as pd
+import pandera.pandas as pa
 import mlops_jupyter as mlops
-mlops.log_metric("rows", len(pd.read_csv(scores_path)))
+scores = pd.read_csv(scores_path)
+mlops.log_metric("rows", len(scores))
+mlops.expect(scores, pa.DataFrameSchema({"tenure": pa.Column(int, pa.Check.le(max_tenure))}), name="tenure")
 """
 PIPELINE = """
 steps:
@@ -47,7 +50,7 @@ def pipeline(mlops_home):
     _testing.write_notebook(
         project / "score.ipynb", [SCORE], 'biased = False\nbroken = False\nscores_path = "s.csv"'
     )
-    _testing.write_notebook(project / "report.ipynb", [REPORT], 'scores_path = "s.csv"')
+    _testing.write_notebook(project / "report.ipynb", [REPORT], 'scores_path = "s.csv"\nmax_tenure = 100')
     (project / "churn.schema.yaml").write_text(churn_schema().to_yaml())
     (project / "pipeline.yaml").write_text(PIPELINE)
     return project / "pipeline.yaml"
@@ -88,6 +91,14 @@ def test_data_failing_its_schema_or_fairness_fails_the_step_and_stops_what_follo
     assert run.info.status == "FAILED"
     assert run.data.tags["mlops.check.fairness.demographic_parity_difference"] == "failed"
     assert run.data.tags["mlops.check.expect.scores_path"] == "passed"
+
+
+def test_a_notebooks_own_failed_expectation_fails_its_pipeline_step(pipeline, client):
+    result = mlops.run(pipeline, parameters={"report.max_tenure": 10}, progress=False, raise_on_error=False)
+    report = result.steps["report"]
+    assert result.steps["score"].ok and report.status == "FAILED"
+    assert report.error["message"].startswith("check expect.tenure failed: ")
+    assert client.get_run(report.run_id).data.tags["mlops.check.expect.tenure"] == "failed"
 
 
 @pytest.mark.parametrize(
