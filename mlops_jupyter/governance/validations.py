@@ -17,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..config import display_path
 from ..errors import NotFound
+from . import remote, roles
 
 SHORT = 12  # the short form of a notebook version, as tracking shows it
 
@@ -70,6 +72,30 @@ def record(
             if attempt == 9:
                 raise
     raise AssertionError("unreachable")
+
+
+def _rebuilt(answer: dict) -> ValidationRecord:
+    return ValidationRecord(**{**answer, "created_at": datetime.fromisoformat(answer["created_at"])})
+
+
+@remote.governed("validate", rebuild=_rebuilt)
+def record_as(
+    notebook: str,
+    version: str,
+    run_id: str,
+    passed: bool,
+    parameters: dict[str, Any],
+    checks: list[dict[str, Any]],
+    snapshot: str | None,
+    error: str | None,
+    *,
+    user: str | None = None,
+) -> ValidationRecord:
+    """:func:`record` as ``user``, whose role is checked where the record is written (in team
+    mode, by the governance service, as the caller's token says)."""
+    user = user or config.current_user()
+    role = roles.require(user, action="validate")
+    return record(notebook, version, run_id, user, role, passed, parameters, checks, snapshot, error)
 
 
 def _store_once(notebook, version, run_id, user, role, passed, parameters, checks, snapshot, error):

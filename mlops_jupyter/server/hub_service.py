@@ -44,6 +44,7 @@ ACTIONS = {
     "register": ("registry.service:register", "user"),
     "promote": ("registry.promotion:promote", "user"),
     "rollback": ("registry.promotion:rollback", "user"),
+    "validate": ("governance.validations:record_as", "user"),
     "rules": ("registry.rules:change", "user"),
     "role": ("governance.role_changes:set_role", "actor"),
     "schedule": ("jobs.service:schedule", "user"),

@@ -267,3 +267,15 @@ def test_rules_and_role_changes_go_through_the_service_as_the_token_s_owner(hub,
         role_changes.set_role("dev", "admin", actor="root", reason="let me in")
     assert audit_rows(hub.home)[-1] == ("ada", "approver", "rules", "model:churn@challenger")
     assert not (hub.home.parent / "mlops.toml").exists()
+
+
+def test_a_validation_is_recorded_by_the_service_as_the_token_s_owner(hub, as_user):
+    from mlops_jupyter.governance import validations
+
+    as_user("dev")
+    checks = [{"name": "auc", "passed": True, "value": 0.97, "source": "check"}]
+    found = validations.record_as(
+        "train.ipynb", "d" * 64, hub.seed.runs["strong"], True, {}, checks, None, None
+    )
+    assert (found.user, found.passed, found.short_version) == ("dev", True, "d" * 12)
+    assert audit_rows(hub.home)[-1] == ("dev", "developer", "validate", f"notebook:train.ipynb@{'d' * 12}")
