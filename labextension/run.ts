@@ -161,6 +161,23 @@ export function runDetail(run: RunSummary, options: DetailOptions): HTMLElement 
     ['Notebook version', run.notebook_version && h('code', {}, run.notebook_version)],
     ['Git commit', run.git_commit && h('code', { title: run.git_commit }, run.git_commit.slice(0, 12))],
     [
+      'Data',
+      run.datasets.length > 0
+        ? h(
+            'span',
+            { class: 'mlops-Datasets' },
+            run.datasets.map(d =>
+              h(
+                'span',
+                { class: 'mlops-Dataset', 'data-digest': d.digest, title: `${d.name}: fingerprint ${d.digest}` },
+                `${d.name} (${d.context || 'input'}) `,
+                h('code', {}, d.digest.slice(0, 12))
+              )
+            )
+          )
+        : null
+    ],
+    [
       'Parent run',
       run.parent_run_id &&
         h(

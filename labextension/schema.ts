@@ -532,6 +532,12 @@ export interface components {
                 [key: string]: string;
             };
             error?: string | null;
+            /** @description The run's dataset inputs (fingerprints); `mlops lineage --dataset DIGEST` follows one. */
+            datasets: {
+                name: string;
+                digest: string;
+                context: string;
+            }[];
         };
         RunsPage: {
             runs: components["schemas"]["RunSummary"][];

@@ -32,6 +32,7 @@ class RunSummary:
     metrics: dict[str, float] = field(default_factory=dict)
     checks: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    datasets: list[dict] = field(default_factory=list)  # the run's dataset inputs: name, digest, context
 
     @property
     def duration_s(self) -> float | None:
@@ -68,6 +69,14 @@ def summarize(run) -> RunSummary:
             if k.startswith("mlops.check.") and not k.endswith(".value")
         },
         error=tags.get("mlops.error"),
+        datasets=[
+            {
+                "name": di.dataset.name,
+                "digest": di.dataset.digest,
+                "context": next((t.value for t in di.tags or [] if t.key == "mlflow.data.context"), ""),
+            }
+            for di in ((run.inputs.dataset_inputs if run.inputs else None) or [])
+        ],
     )
 
 

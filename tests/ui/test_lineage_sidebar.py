@@ -1,5 +1,6 @@
-"""A model version's data and lineage in the sidebar's model detail, in a real JupyterLab:
-data -> run -> version -> jobs, drawn from what a tracked run, the registry and the job store hold."""
+"""A model version's data and lineage in the sidebar's model detail, and the data in its run's
+detail, in a real JupyterLab: data -> run -> version -> jobs, drawn from what a tracked run, the
+registry and the job store hold."""
 
 from __future__ import annotations
 
@@ -87,3 +88,10 @@ def test_the_model_detail_draws_data_run_version_and_jobs(open_sidebar, traced):
     expect(job).to_contain_text("cancer-scoring")
     expect(job).to_contain_text("scores this model")
     expect(graph.locator(".mlops-Lineage-arrow")).to_have_count(3)
+
+    # The run the version came from shows the same data in its own detail
+    card.locator('tr[data-key="Run"] button').click()
+    data = sidebar.locator('.mlops-RunDetail tr[data-key="Data"] .mlops-Dataset')
+    expect(data).to_have_count(1)
+    expect(data).to_have_text(f"cancer-train (training) {traced['digest'][:12]}")
+    expect(data).to_have_attribute("data-digest", traced["digest"])
