@@ -102,3 +102,49 @@ def test_track_data_naming_an_unknown_or_unhashable_variable_runs_nothing(shell,
         assert message in str(result.error_in_exec) and "the cell was not run" in str(result.error_in_exec)
     assert "ran" not in shell.user_ns
     assert client.get_experiment_by_name("bad") is None
+
+
+def test_odd_frames_are_described_not_refused():
+    mixed = pd.DataFrame({"code": [1, "a", 2.5, None], "x": [1.0, np.nan, np.nan, 4.0]})
+    described = mlops.dataset(mixed, log=False)
+    assert described.profile["columns"]["code"]["kind"] == "mixed"
+    assert "mixes value types" in described.profile["columns"]["code"]["note"]
+    assert described.profile["columns"]["x"]["missing"] == 2
+    empty = mlops.dataset(mixed.iloc[:0], log=False)
+    assert empty.rows == 0 and empty.digest != described.digest
+
+
+def test_without_the_data_extra_each_feature_names_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import importlib.abc, sys\n"
+        "class Blocked(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('xxhash', 'pandera', 'fairlearn'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Blocked())\n"
+    )
+    code = (
+        "import pandas as pd, mlops_jupyter as mlops\n"
+        "df = pd.DataFrame({'a': [1, 0], 'g': ['x', 'y']})\n"
+        "for call in (lambda: mlops.fingerprint(df), lambda: mlops.expect(df, 'schema.yaml'),\n"
+        "             lambda: mlops.fairness(y=df.a, y_pred=df.a, sensitive=df.g)):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except mlops.MlopsError as exc:\n"
+        "        print(exc.message, '|', exc.detail)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 3, out.stderr
+    for line, feature in zip(
+        lines, ("dataset fingerprints", "data expectations", "fairness reports"), strict=True
+    ):
+        assert line.startswith(f"{feature} needs the optional dependency")
+        assert line.endswith('Install it with: pip install "mlops-jupyter[data]"')
