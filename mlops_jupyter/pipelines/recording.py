@@ -162,13 +162,13 @@ def write_step(
 
 def _data_gates(step: Step, checks: dict[str, bool], values: dict[str, str]):
     """Declared files as datasets, ``expects:`` and ``fairness:``, failed data checks (None: none apply)."""
-    from ..data.gates import GATED
-
     declared = step.inputs or step.outputs or step.expects or step.fairness
-    if not declared and not (step.gate_data_checks and any(name.startswith(GATED) for name in checks)):
-        return None
-    from ..data.gates import evaluate
+    if not declared and not step.gate_data_checks:
+        return None  # a notebook run, a validation or a job firing without declared files
+    from ..data.gates import GATED, evaluate
 
+    if not declared and not any(name.startswith(GATED) for name in checks):
+        return None
     return evaluate(step, checks, values)
 
 
