@@ -6,13 +6,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import click
 
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 180
 # our JupyterLab sidebar has no place in a report page (Voila loads every lab extension)
 DENYLIST = '--VoilaConfiguration.extension_denylist=["mlops-jupyter"]'
 
@@ -62,10 +63,11 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
     """Run Voila on the report notebook until interrupted; print the page's URL once it listens."""
     from .. import config
     from ..errors import Unavailable
-    from ..reports import notebook
+    from ..reports import READY, notebook
 
     port = port or _free_port(ip)
-    env = dict(os.environ, MLOPS_HOME=str(config.state_dir(create=False)))
+    ready = Path(tempfile.mkdtemp(prefix="mlops-report-")) / "ready"
+    env = dict(os.environ, MLOPS_HOME=str(config.state_dir(create=False)), **{READY: str(ready)})
     command = [
         sys.executable,
         "-m",
@@ -75,10 +77,13 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
         f"--port={port}",
         f"--Voila.ip={ip}",
         DENYLIST,
+        # a kernel started and warmed up (imports, stores opened) before the page is asked for
+        "--preheat_kernel=True",
+        "--pool_size=1",
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_listening(process, ip, port)
+        _wait_ready(process, ip, port, ready)
         click.echo(f"report served at http://{ip}:{port}/?{urlencode(query)}")
         click.echo("press Ctrl-C to stop", err=True)
         process.wait()
@@ -93,19 +98,22 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
                 process.kill()
 
 
-def _wait_listening(process: subprocess.Popen, ip: str, port: int) -> None:
+def _wait_ready(process: subprocess.Popen, ip: str, port: int, ready: Path) -> None:
+    """Until Voila listens and its preheated kernel has loaded what a report needs."""
     from ..errors import Unavailable
 
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise Unavailable(f"voila could not start on {ip}:{port}", _tail(process))
-        try:
-            socket.create_connection((ip, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)  # polling a port that is not open yet: nothing to wait on
-    raise Unavailable(f"voila did not listen on {ip}:{port} within {START_TIMEOUT_S} s", None)
+        if ready.exists():
+            try:
+                socket.create_connection((ip, port), timeout=1).close()
+                return
+            except OSError:
+                pass
+        time.sleep(0.2)  # polling a process we do not control: nothing to wait on
+    raise Unavailable(f"the report was not ready on {ip}:{port} within {START_TIMEOUT_S} s", None)
 
 
 def _tail(process: subprocess.Popen) -> str | None:

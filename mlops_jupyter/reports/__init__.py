@@ -14,7 +14,7 @@ from pathlib import Path
 from .gather import ModelReport, parse_ref
 from .result import Report, section
 
-__all__ = ["ModelReport", "Report", "compare_aliases", "model_report", "notebook", "parse_ref"]
+__all__ = ["ModelReport", "Report", "compare_aliases", "model_report", "notebook", "parse_ref", "warm_up"]
 
 
 def model_report(ref: str, compare: list[str] | str | None = None) -> Report:
@@ -68,3 +68,23 @@ def notebook() -> Path:
     if shipped.exists():
         return shipped
     return Path(__file__).resolve().parents[2] / "notebooks" / "model_report.ipynb"
+
+
+READY = "MLOPS_REPORT_READY"
+
+
+def warm_up() -> None:
+    """Load MLflow and open the tracking store and the mlops database, so a report reads at once.
+
+    When ``MLOPS_REPORT_READY`` names a file, it is created then: ``mlops report`` prints the
+    page's URL once Voila's preheated kernel has got this far.
+    """
+    import os
+
+    from ..governance import audit
+    from ..registry.mlflow_client import client
+
+    client().search_experiments(max_results=1)
+    audit.entries(limit=1)
+    if os.environ.get(READY):
+        Path(os.environ[READY]).touch()
