@@ -169,11 +169,11 @@ def _seed():
 
 
 @pytest.fixture
-def as_user(hub, monkeypatch, tmp_path):
-    """Act as a Hub user from a kernel or terminal of theirs: the service URL and their token."""
-    for key in ("MLOPS_JOBS_URL", "MLOPS_CONFIG", "MLOPS_USER", "MLOPS_SERVICE_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("MLOPS_HOME", str(tmp_path / ".mlops"))  # their own state, not the service's
+def as_user(hub, mlops_home, monkeypatch):
+    """Act as a Hub user from a kernel or terminal of theirs: the service URL and their token.
+
+    Their own state directory (``mlops_home``), the team's tracking store, no mlops database.
+    """
     monkeypatch.setenv("MLOPS_TRACKING_URI", f"sqlite:///{hub.home / 'mlflow.db'}")
     monkeypatch.setenv("MLOPS_SERVICE_URL", hub.service_url)
 
@@ -279,3 +279,21 @@ def test_a_validation_is_recorded_by_the_service_as_the_token_s_owner(hub, as_us
     )
     assert (found.user, found.passed, found.short_version) == ("dev", True, "d" * 12)
     assert audit_rows(hub.home)[-1] == ("dev", "developer", "validate", f"notebook:train.ipynb@{'d' * 12}")
+
+
+async def test_the_sidebar_s_server_sends_promotions_with_its_hub_token(hub, shell, as_user, jp_fetch):
+    """A user's own Jupyter server (what the sidebar talks to) and its magics route the same way."""
+    from tornado.httpclient import HTTPClientError
+
+    as_user("dev")
+    body = json.dumps({"version": 2, "reason": "from the sidebar"})
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("mlops", "api", "models", "churn", "promote", method="POST", body=body)
+    assert refused.value.code == 403
+    assert "dev is a developer" in json.loads(refused.value.response.body)["error"]
+    shell.run_line_magic("mlops", f"register {hub.seed.runs['mid']} --name churn")
+    assert audit_rows(hub.home)[-1] == ("dev", "developer", "register", "model:churn")
+    as_user("ada")
+    answer = await jp_fetch("mlops", "api", "models", "churn", "promote", method="POST", body=body)
+    assert json.loads(answer.body)["version"] == "2"
+    assert audit_rows(hub.home)[-1] == ("ada", "approver", "promote", "model:churn@champion")
