@@ -19,6 +19,7 @@ import asyncio
 import contextvars
 import functools
 import importlib
+import inspect
 import json
 import logging
 import os
@@ -97,6 +98,10 @@ class ActionHandler(ServiceHandler):
             module, name = path.split(":")
             function = getattr(importlib.import_module(f"mlops_jupyter.{module}"), name)
             function = getattr(function, "__wrapped__", function)  # act here, never forward again
+            try:
+                inspect.signature(function).bind(*args, **kwargs, **{identity: user["name"]})
+            except TypeError as exc:
+                raise BadInput(f"{action}: {exc}", f"See `help(mlops.{name})` for its arguments.") from None
             result = await _as(user, function, *args, **kwargs, **{identity: user["name"]})
         except MlopsError as exc:
             return self.answer(exc.http_status, _shown(exc))

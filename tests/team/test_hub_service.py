@@ -228,6 +228,20 @@ def test_the_developer_is_refused_from_the_cli_the_python_api_and_raw_http(hub, 
     assert [r for r in audit_rows(hub.home) if r[2] == "promote"] == []
 
 
+def test_arguments_the_action_does_not_take_are_bad_input(hub, as_user):
+    token = as_user("ada")
+    status, answer = post(
+        f"{hub.service_url}/api/actions/promote", token, {"args": ["churn", "1"], "kwargs": {"x": 1}}
+    )
+    assert (status, answer["code"]) == (400, "bad_input") and "unexpected keyword argument 'x'" in answer[
+        "error"
+    ]
+    status, answer = post(f"{hub.service_url}/api/actions/drop_tables", token, {})
+    assert (status, answer["code"]) == (404, "not_found") and "no governed action 'drop_tables'" in answer[
+        "error"
+    ]
+
+
 def test_no_token_or_a_forged_one_is_refused(hub, as_user):
     for token in (None, "not-a-hub-token"):
         status, answer = post(f"{hub.service_url}/api/actions/promote", token, {"args": ["churn", "1"]})
