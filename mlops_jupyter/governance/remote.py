@@ -75,19 +75,28 @@ def governed(
 
 def call(url: str, action: str, args: list, kwargs: dict) -> Any:
     """POST one governed action; the service's refusal is raised as the same error here."""
+    body = json.dumps({"args": args, "kwargs": kwargs}, default=str).encode()
+    return _request(url, f"api/actions/{action}", body)["result"]
+
+
+def whoami(url: str) -> dict:
+    """Who the service says the token belongs to: ``{"user", "groups", "role"}``."""
+    return _request(url, "api/whoami", None)
+
+
+def _request(url: str, path: str, body: bytes | None) -> Any:
     import urllib.error
     import urllib.request
 
-    body = json.dumps({"args": args, "kwargs": kwargs}, default=str).encode()
     request = urllib.request.Request(
-        f"{url}/api/actions/{action}",
+        f"{url}/{path}",
         data=body,
-        method="POST",
+        method="GET" if body is None else "POST",
         headers={"Authorization": f"token {token()}", "Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return json.loads(response.read() or b"null")["result"]
+            return json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         raise _refusal(exc) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:

@@ -307,6 +307,8 @@ async def test_the_sidebar_s_server_sends_promotions_with_its_hub_token(hub, she
     assert "dev is a developer" in json.loads(refused.value.response.body)["error"]
     shell.run_line_magic("mlops", f"register {hub.seed.runs['mid']} --name churn")
     assert audit_rows(hub.home)[-1] == ("dev", "developer", "register", "model:churn")
+    shown = json.loads((await jp_fetch("mlops", "api", "roles")).body)
+    assert (shown["user"], shown["role"]) == ("dev", "developer")  # what the sidebar offers follows
     as_user("ada")
     answer = await jp_fetch("mlops", "api", "models", "churn", "promote", method="POST", body=body)
     assert json.loads(answer.body)["version"] == "2"

@@ -238,11 +238,17 @@ class AuditVerifyHandler(MlopsHandler):
 class RolesHandler(MlopsHandler):
     @api
     async def get(self):
-        from ...governance import roles
+        from ...governance import remote, roles
 
         table = await self.call(roles.table)
         user = self.username
-        return {"user": user, "role": table.role_of(user), "roles": list(roles.ROLES), **table.to_dict()}
+        url = remote.service_url()
+        if url is not None:  # team mode: the governance service says who acts and with which role
+            who = await self.call(remote.whoami, url)
+            user, role = who["user"], who["role"]
+        else:
+            role = table.role_of(user)
+        return {"user": user, "role": role, "roles": list(roles.ROLES), **table.to_dict()}
 
 
 class RoleHandler(MlopsHandler):
