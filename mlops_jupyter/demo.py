@@ -50,11 +50,12 @@ def run_demo(notebooks: Path, out: Path) -> None:
     explain_and_drift(mlops, champion_run)
     produce(mlops)
     audit(mlops)
+    report(mlops)
 
     step(f"Done in {time.perf_counter() - started:.0f} s — everything is in {out}")
     say(f"browse runs and models:  mlflow ui --backend-store-uri sqlite:///{out}/.mlops/mlflow.db")
     say(f"the sidebar panel:       jupyter lab {out}")
-    say(f"a stakeholder report:    voila {out}/notebooks/drift_report.ipynb")
+    say(f"the champion's report:   cd {out} && mlops report {MODEL}@champion   (served with Voila)")
     say(f"reports written:         {', '.join(sorted(p.name for p in (out / 'reports').iterdir()))}")
 
 
@@ -204,6 +205,15 @@ def audit(mlops) -> None:
         say(f"{entry['time'][:19]}  {entry['actor']:6} {entry['action']:9} {entry['target']}")
     problems = audit_log.verify()
     say("verified: the chain is intact" if not problems else f"PROBLEMS: {problems}")
+
+
+def report(mlops) -> None:
+    step(f"The report stakeholders read: {MODEL}@champion")
+    page = mlops.model_report(f"{MODEL}@champion")
+    path = Path("reports/report.html")
+    page.to_html(path)
+    say(f"{page.title}: one page, opens offline → {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    say(f"served with Voila, sections as they are read:  mlops report {MODEL}@champion")
 
 
 def execute(path: Path, timeout: int = 600) -> Path:

@@ -44,5 +44,10 @@ def test_the_demo_runs_from_experiment_to_production(tmp_path):
         assert (out / "reports" / report).stat().st_size > 1_000_000  # plotly.js inlined: opens offline
     card = (out / "reports" / "model-card.html").read_text()
     assert "mean concave points" in card and "champion" in card  # SHAP features and promotion history
+    report = (out / "reports" / "report.html").read_text()  # the champion's report, one offline page
+    assert len(report.encode()) < 6_000_000 and report.count("plotly.js v") == 1
+    assert "Model report: cancer@champion (v1)" in report and "missed_malignant" in report
+    assert "drift detected" in report and "drift-monitor" in report  # the monitoring job's runs
+    assert "mlops report cancer@champion" in text
     assert (out / "export" / "daily-scoring" / "cronjob.yaml").exists()
     assert (out / ".mlops" / "mlflow.db").exists() and (out / ".mlops" / "jobs.db").exists()

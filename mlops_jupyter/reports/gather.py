@@ -28,6 +28,7 @@ from .readings import drift_share, iso_ms
 PAGE = 1000
 RUNS_PER_SEARCH = 100
 DEFAULT_ALIAS = "champion"
+MONITORED = "mlops.monitored_model"  # the tag a monitoring run names its model with
 
 
 def parse_ref(ref: str) -> tuple[str, str | None]:
@@ -83,8 +84,11 @@ class ModelReport:
 
     @cached_property
     def monitoring_runs(self) -> list:
-        """Runs that measured drift of this model's inputs (a ``model`` parameter naming it), oldest first."""
-        found = self._runs_where([f"params.model = '{self.model}'"]).values()
+        """Runs that measured drift of this model's inputs, oldest first: runs with a drift share
+        and a ``model`` parameter or a ``mlops.monitored_model`` tag naming the model."""
+        found = self._runs_where(
+            [f"params.model = '{self.model}'", f"tags.`{MONITORED}` = '{self.model}'"]
+        ).values()
         drift = [r for r in found if drift_share(r) is not None]
         return sorted(drift, key=lambda r: r.info.start_time or 0)
 
@@ -181,7 +185,7 @@ class ModelReport:
         points, counts = [], Counter[str]()
         for v in self.versions:
             run = self.runs.get(v.run_id) if v.run_id else None
-            metrics = _plain_metrics(run)
+            metrics = _plain_metrics(run, without_kpis=True)
             counts.update(metrics)
             points.append(
                 S.VersionPoint(
@@ -265,12 +269,13 @@ def _chunks(items: list[str]) -> list[list[str]]:
     return [items[i : i + RUNS_PER_SEARCH] for i in range(0, len(items), RUNS_PER_SEARCH)]
 
 
-def _plain_metrics(run) -> dict[str, float]:
-    """A run's metrics without the per-feature ones (``shap.*``, ``drift.*``) and NaNs."""
+def _plain_metrics(run, without_kpis: bool = False) -> dict[str, float]:
+    """A run's metrics without the per-feature ones (``shap.*``, ``drift.*``), NaNs and, if asked, KPIs."""
     if run is None:
         return {}
+    kpis = specs(dict(run.data.tags)) if without_kpis else {}
     return {
         k: float(v)
         for k, v in run.data.metrics.items()
-        if not k.startswith(("shap.", "drift.")) and v is not None and not math.isnan(v)
+        if not k.startswith(("shap.", "drift.")) and k not in kpis and v is not None and not math.isnan(v)
     }

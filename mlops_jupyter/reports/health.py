@@ -29,10 +29,10 @@ def health(report) -> S.Health:
         columns = _drifted_columns(runs[-1])
     else:
         drift = columns = S.Unavailable(
-            f"no monitoring run of {report.model} yet (a run with a 'model' parameter naming it "
-            "that logged a drift share, e.g. a scheduled notebooks/monitor.ipynb)"
+            f"no monitoring run of {report.model} yet (a run that logged a drift share and names the "
+            "model in a 'model' parameter or the tag mlops.monitored_model, as notebooks/monitor.ipynb does)"
         )
-    return S.Health(drift, columns, _jobs(report.model))
+    return S.Health(drift, columns, _jobs(report.model, {r.data.tags.get("mlops.job") for r in runs}))
 
 
 def _drifted_columns(run) -> list[str] | S.Unavailable:
@@ -50,14 +50,17 @@ def _drifted_columns(run) -> list[str] | S.Unavailable:
     return [c["column"] for c in data.get("columns", []) if c.get("drifted")]
 
 
-def _jobs(model: str) -> list[S.JobHealth] | S.Unavailable:
-    """Jobs that score, monitor or retrain ``model``: a parameter naming it, or registering it."""
+def _jobs(model: str, monitoring: set[str | None]) -> list[S.JobHealth] | S.Unavailable:
+    """Jobs that score, monitor or retrain ``model``: a parameter naming it, registering it, or
+    ``monitoring`` (the jobs whose runs monitored it)."""
     from ..jobs import service
 
     mine = [
         j
         for j in service.jobs()
-        if j.register_model == model or any(_names(value, model) for value in (j.parameters or {}).values())
+        if j.register_model == model
+        or j.name in monitoring
+        or any(_names(value, model) for value in (j.parameters or {}).values())
     ]
     if not mine:
         return S.Unavailable(f"no scheduled job scores, monitors or retrains {model}")

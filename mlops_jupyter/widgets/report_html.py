@@ -163,7 +163,9 @@ def drift_html(h: S.Health) -> str:
     if missing(h.drifted_columns):
         columns = unavailable(h.drifted_columns.reason)
     elif h.drifted_columns:
-        columns = "Drifted columns in the last run: " + ", ".join(f"<b>{e(c)}</b>" for c in h.drifted_columns)
+        shown = ", ".join(f"<b>{e(c)}</b>" for c in h.drifted_columns[:12])
+        more = f" and {len(h.drifted_columns) - 12} more" if len(h.drifted_columns) > 12 else ""
+        columns = f"Drifted columns in the last run: {shown}{more}"
     else:
         columns = "No column drifted in the last run."
     return f"<h3>Drift</h3><p class='mlops-drift-count'>{len(h.drift)} monitoring runs.</p><p>{columns}</p>"
