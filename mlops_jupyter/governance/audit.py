@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from .. import db
 from ..db.tables import AuditEntry, AuditHead, utcnow
 from ..errors import Conflict
-from . import audit_chain, audit_key
+from . import audit_chain, audit_key, remote
 from .audit_chain import GENESIS, Problem, entry_hash
 from .audit_chain import utc_text as _utc_text
 
@@ -163,6 +163,7 @@ def _append(s, actor, role, action, target, before, after, reason) -> AuditEntry
 # -- checking --------------------------------------------------------------------------
 
 
+@remote.governed("audit_verify", rebuild=lambda answer: [Problem(**p) for p in answer], identity="")
 def verify(url: str | None = None, *, session=None) -> list[Problem]:
     """Walk the chain, its head row and its anchored head; every entry that does not hold is reported."""
     if session is not None:
@@ -243,6 +244,7 @@ def entries(
     return rows[::-1] if limit else rows
 
 
+@remote.governed("audit_log", identity="")
 def log(
     model: str | None = None,
     action: str | None = None,
@@ -314,6 +316,7 @@ def as_dict(e: AuditEntry) -> dict:
     }
 
 
+@remote.governed("audit_page", rebuild=lambda answer: (answer[0], answer[1]), identity="")
 def page(
     model: str | None = None,
     action: str | None = None,

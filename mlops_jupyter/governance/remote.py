@@ -50,7 +50,8 @@ def governed(
     """Send calls of the decorated entry point to the governance service when one is configured.
 
     ``rebuild`` turns the service's JSON answer back into what the function returns locally;
-    ``identity`` names the argument that says who acts (never sent: the service sets it).
+    ``identity`` names the argument that says who acts (never sent: the service sets it; empty
+    for reads, which act as nobody).
     The function itself stays reachable as ``__wrapped__`` (what the service calls).
     """
 
@@ -62,7 +63,8 @@ def governed(
             url = service_url()
             if url is None:
                 return fn(*args, **kwargs)
-            kwargs.pop(identity, None)  # the service knows who the token belongs to
+            if identity:
+                kwargs.pop(identity, None)  # the service knows who the token belongs to
             # A default (a sentinel such as "not given") is left to the service's own signature.
             kwargs = {k: v for k, v in kwargs.items() if defaults.get(k, inspect.Parameter.empty) is not v}
             answer = call(url, action, list(args), kwargs)

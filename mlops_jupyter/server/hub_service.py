@@ -54,6 +54,10 @@ ACTIONS = {
     "resume_job": ("jobs.service:resume", "user"),
     "delete_job": ("jobs.service:delete", "user"),
     "run_job": ("jobs.service:run_now", "user"),
+    # reading the log the service keeps (any Hub user with access to the service)
+    "audit_verify": ("governance.audit:verify", None),
+    "audit_log": ("governance.audit:log", None),
+    "audit_page": ("governance.audit:page", None),
 }
 GROUP_PREFIX = "mlops-"
 
@@ -95,14 +99,15 @@ class ActionHandler(ServiceHandler):
                 raise NotFound(f"no governed action {action!r}", f"Actions: {', '.join(ACTIONS)}.")
             path, identity = target
             args, kwargs = _arguments(self.request.body, identity)
+            acting = {identity: user["name"]} if identity else {}
             module, name = path.split(":")
             function = getattr(importlib.import_module(f"mlops_jupyter.{module}"), name)
             function = getattr(function, "__wrapped__", function)  # act here, never forward again
             try:
-                inspect.signature(function).bind(*args, **kwargs, **{identity: user["name"]})
+                inspect.signature(function).bind(*args, **kwargs, **acting)
             except TypeError as exc:
                 raise BadInput(f"{action}: {exc}", f"See `help(mlops.{name})` for its arguments.") from None
-            result = await _as(user, function, *args, **kwargs, **{identity: user["name"]})
+            result = await _as(user, function, *args, **kwargs, **acting)
         except MlopsError as exc:
             return self.answer(exc.http_status, _shown(exc))
         except Exception:
@@ -131,7 +136,7 @@ async def _as(caller: dict, function, *args, **kwargs):
     return await asyncio.get_running_loop().run_in_executor(None, call)
 
 
-def _arguments(body: bytes, identity: str) -> tuple[list, dict]:
+def _arguments(body: bytes, identity: str | None) -> tuple[list, dict]:
     accepted = 'Send JSON {"args": [...], "kwargs": {...}}.'
     try:
         found = json.loads(body or b"{}")
@@ -142,12 +147,14 @@ def _arguments(body: bytes, identity: str) -> tuple[list, dict]:
     )
     if not isinstance(args, list) or not isinstance(kwargs, dict):
         raise BadInput("args must be a list and kwargs an object", accepted)
-    if identity in kwargs:
+    if identity and identity in kwargs:
         raise BadInput(f"{identity} cannot be chosen: the service acts as the token's owner", accepted)
     return args, kwargs
 
 
 def _plain(result):
+    if isinstance(result, (list, tuple)):
+        return [_plain(item) for item in result]
     if hasattr(result, "to_dict"):
         return result.to_dict()
     return asdict(result) if is_dataclass(result) and not isinstance(result, type) else result

@@ -313,3 +313,14 @@ async def test_the_sidebar_s_server_sends_promotions_with_its_hub_token(hub, she
     answer = await jp_fetch("mlops", "api", "models", "churn", "promote", method="POST", body=body)
     assert json.loads(answer.body)["version"] == "2"
     assert audit_rows(hub.home)[-1] == ("ada", "approver", "promote", "model:churn@champion")
+
+
+def test_the_audit_log_is_read_and_verified_where_the_service_keeps_it(hub, as_user, capsys):
+    as_user("dev")
+    version = mlops.register(hub.seed.runs["weak"], name="churn")
+    main(["audit", "--verify"])
+    assert f"audit log intact: {len(audit_rows(hub.home))} entries" in capsys.readouterr().out
+    newest = mlops.audit(model="churn", action="register", limit=1)
+    assert [(e["actor"], e["after"]["version"]) for e in newest] == [("dev", version.version)]
+    main(["audit", "--model", "churn", "--action", "register", "-n", "1"])
+    assert "dev" in capsys.readouterr().out
