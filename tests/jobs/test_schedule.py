@@ -114,7 +114,8 @@ def test_pause_resume_delete_are_audited_and_roles_are_checked(validated, projec
     resumed = mlops.resume_job("hourly")
     assert not resumed.paused and resumed.next_fire_time
 
-    (project / "mlops.toml").write_text('[roles]\ndefault = "viewer"\nalice = "developer"\n')
+    roles = '[roles]\ndefault = "viewer"\nalice = "developer"\ncarol = "approver"\n'
+    (project / "mlops.toml").write_text(roles)
     monkeypatch.setenv("MLOPS_USER", "bob")
     for call in (
         lambda: mlops.pause_job("hourly"),
@@ -127,8 +128,11 @@ def test_pause_resume_delete_are_audited_and_roles_are_checked(validated, projec
         assert "bob is a viewer" in err.value.message
     assert [j.name for j in mlops.jobs()] == ["hourly"]  # viewers can still look
 
-    monkeypatch.setenv("MLOPS_USER", "alice")
+    monkeypatch.setenv("MLOPS_USER", "alice")  # a developer, but not the job's owner
+    with pytest.raises(Forbidden, match="needs its owner or the approver role"):
+        mlops.delete_job("hourly", reason="replaced")
+    monkeypatch.setenv("MLOPS_USER", "carol")
     mlops.delete_job("hourly", reason="replaced")
     assert mlops.jobs() == []
     actions = [(e["action"], e["actor"]) for e in mlops.audit(limit=100) if e["target"] == "job:hourly"]
-    assert actions == [("schedule", me), ("pause", me), ("resume", me), ("delete", "alice")]
+    assert actions == [("schedule", me), ("pause", me), ("resume", me), ("delete", "carol")]
