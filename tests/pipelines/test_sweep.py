@@ -110,6 +110,9 @@ def test_ctrl_c_stops_the_sweep_and_marks_unfinished_runs_killed(notebook, proje
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As from a terminal: a command started in the background (nohup, `&` in a script)
+        # inherits SIGINT ignored, and Python then installs no Ctrl-C handler at all.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while len(list(project.glob("started-*"))) < 2 and time.time() < deadline:
@@ -219,6 +222,7 @@ def test_ctrl_c_that_lands_on_another_thread_still_stops_the_wait_at_once():
     from mlops_jupyter.pipelines.executors import wait_first
 
     never: Future = Future()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # ignored when run in the background
     interrupt = threading.Timer(0.3, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
     give_up = threading.Timer(10, lambda: never.set_result(None))
     interrupt.start()
@@ -230,3 +234,4 @@ def test_ctrl_c_that_lands_on_another_thread_still_stops_the_wait_at_once():
         assert time.monotonic() - started < 5
     finally:
         give_up.cancel()
+        signal.signal(signal.SIGINT, previous)
