@@ -100,7 +100,8 @@ def lock(s) -> AuditHead:
         raise Conflict(
             "the audit log does not verify, so it takes no new entry: "
             + (first.message if first else "its head row does not name its newest entry"),
-            "`mlops audit --verify` names every bad entry; restore the mlops database from a backup.",
+            "`mlops audit --verify` names every bad entry; restore the mlops database (or the audit "
+            "key and anchored head beside it) from a backup.",
         )
     return head
 
@@ -177,10 +178,15 @@ def require_intact(session) -> None:
     problems = verify(session=session)
     if problems:
         raise Conflict(
-            f"the audit log does not verify: first bad entry {problems[0]}",
+            f"the audit log does not verify; first bad entry: {problems[0].seq}"
+            f"{_written(problems[0])}: {problems[0].message}",
             "`mlops audit --verify` names every bad entry; nothing that follows its history runs "
             "until the log is restored from a backup.",
         )
+
+
+def _written(problem: Problem) -> str:
+    return f" ({problem.time}, {problem.action})" if problem.time else ""
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -131,7 +131,8 @@ def test_a_rollback_refuses_to_follow_a_history_that_does_not_verify(log, client
     sql(log, "UPDATE audit_log SET after = json_set(after, '$.version', '1') WHERE seq = 6")
     with pytest.raises(Conflict) as refused:
         mlops.rollback("churn", "champion", reason="forged history")
-    assert "the audit log does not verify: first bad entry entry 6" in refused.value.message
+    assert "the audit log does not verify; first bad entry: 6 (" in refused.value.message
+    assert "promote): entry 6 (promote model:churn@champion) was changed" in refused.value.message
     assert client.get_registered_model("churn").aliases == {"champion": 2}
 
 
