@@ -101,10 +101,6 @@ class Problem:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def __str__(self) -> str:
-        when = f" ({self.time}, {self.action})" if self.time else ""
-        return f"entry {self.seq}{when}: {self.kind}: {self.message}"
-
 
 def rows(s) -> list:
     from sqlalchemy import select
