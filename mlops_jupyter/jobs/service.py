@@ -7,8 +7,8 @@
 >>> mlops.job_history("daily-scoring")
 
 Scheduling, updating, pausing, resuming and deleting are governed actions: the caller's role
-is checked (developer or higher; changing or deleting someone else's job needs the approver
-role) and each is written to the audit log in the same
+is checked (developer or higher; changing, pausing, resuming, running or deleting someone else's
+job needs the approver role) and each is written to the audit log in the same
 transaction as the change. A scheduler process (``mlops scheduler``, or the one inside the
 Jupyter server) runs the jobs; every change bumps a counter it watches, so it reacts at once.
 """
@@ -166,9 +166,10 @@ def history(name: str, limit: int = 50) -> list[Firing]:
 def run_now(name: str, *, user: str | None = None, triggered_by: str | None = None) -> Firing:
     """Queue a run of the job now; a scheduler with a free slot starts it within a moment."""
     user = user or config.current_user()
-    require(user, "run")
+    role = require(user, "run")
     with db.session() as s:
         found = find_job(s, name)
+        require_owner(user, role, found, "running")
         firing = queue_run(s, found, "manual", triggered_by or user)
         return Firing.of(firing, found.name)
 
@@ -193,6 +194,7 @@ def _set_paused(name: str, paused: bool, reason: str | None, user: str | None) -
     role = require(user, action)
     with audit.transaction() as s:
         found = find_job(s, name)
+        require_owner(user, role, found, "pausing" if paused else "resuming")
         if found.paused == paused:
             raise Conflict(f"job {name!r} is already {'paused' if paused else 'active'}", None)
         found.paused = paused

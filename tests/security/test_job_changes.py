@@ -71,3 +71,51 @@ def jobs_row(name):
         row = find_job(s, name)
         s.expunge(row)
     return row
+
+
+def test_another_developer_cannot_pause_resume_or_run_someone_elses_job(bobs_job):
+    def refused(call, doing):
+        with pytest.raises(Forbidden) as err:
+            call()
+        assert err.value.message == (
+            f"dave is a developer and job 'retrain' is bob's: {doing} it needs its owner or the approver role"
+        )
+
+    refused(lambda: jobs.pause("retrain", user="dave"), "pausing")
+    refused(lambda: jobs.run_now("retrain", user="dave"), "running")
+    assert not mlops.job("retrain").paused and jobs.history("retrain") == []
+
+    jobs.pause("retrain", user="bob")
+    refused(lambda: jobs.resume("retrain", user="dave"), "resuming")
+    assert mlops.job("retrain").paused
+
+    jobs.resume("retrain", user="alice", reason="back on")
+    firing = jobs.run_now("retrain", user="alice")
+    assert (firing.triggered_by, mlops.job("retrain").paused) == ("alice", False)
+    actions = [(e["action"], e["actor"]) for e in audit.entries() if e["target"] == "job:retrain"]
+    assert actions == [("schedule", "bob"), ("pause", "bob"), ("resume", "alice")]
+
+
+def test_the_cli_refuses_another_developers_pause_naming_the_owner(bobs_job, project):
+    from tests.jobs.conftest import mlops_cli
+
+    for command in (("pause", "retrain"), ("run-now", "retrain")):
+        done = mlops_cli("job", *command, cwd=project, env={"MLOPS_USER": "dave"})
+        assert done.returncode == 4, done.stderr
+        assert "job 'retrain' is bob's" in done.stderr and "Traceback" not in done.stderr
+    assert not mlops.job("retrain").paused and jobs.history("retrain") == []
+
+
+async def test_rest_refuses_another_developers_pause_resume_and_run(api, validated, project, monkeypatch):
+    (project / "mlops.toml").write_text(ROLES.replace('dave = "developer"', 'carol = "developer"'))
+    monkeypatch.setenv("MLOPS_USER", "root")
+    jobs.schedule(validated("retrain.ipynb"), None, name="retrain", user="bob")
+
+    for action in ("pause", "run"):
+        answer = await api.post(f"jobs/retrain/{action}", user="carol", expect=403)
+        assert "job 'retrain' is bob's" in answer["error"] and "approver role" in answer["error"]
+    await api.post("jobs/retrain/pause", user="bob")
+    answer = await api.post("jobs/retrain/resume", user="carol", expect=403)
+    assert answer["error"].endswith("resuming it needs its owner or the approver role")
+    await api.post("jobs/retrain/resume", user="alice")
+    assert jobs.history("retrain") == [] and not mlops.job("retrain").paused
