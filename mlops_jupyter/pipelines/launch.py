@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import config
 from ..errors import BadInput
+from ..masking import mask_values
 from . import parameters as params_mod
 from .executors import Executor, choose_executor, make_executor, wait_first
 from .inputs import check_timeout, mapping, merged_parameters, target_path
@@ -153,7 +154,8 @@ def sweep(
         def steps():
             # A run is created just before its step is queued: the first kernel starts at once.
             for point in typed_points:
-                label = ", ".join(f"{k}={point[k]}" for k in swept if k in point)
+                shown = mask_values(point)  # a point's label is its run's name: no secret in it
+                label = ", ".join(f"{k}={shown[k]}" for k in swept if k in point)
                 run_id = None
                 if factory:
                     tags = {**context, "mlops.kind": "pipeline", "mlops.executor": ex.name}

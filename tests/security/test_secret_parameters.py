@@ -94,3 +94,23 @@ def test_a_secret_that_does_not_fit_its_type_is_refused_without_quoting_it(proje
 
     assert refused.value.message == "parameter 'api_key' of pin.ipynb expects an int, got ***"
     assert "sk-live" not in str(refused.value)
+
+
+def test_a_sweep_over_a_secret_parameter_stores_its_points_as_stars(project, client):
+    cells = ["import mlops_jupyter as mlops\nmlops.log_metric('password_length', len(db_password))"]
+    path = _testing.write_notebook(project / "sweep.ipynb", cells, 'db_password = ""\nbatch = 1\n')
+    passwords = ["pw-first-horse", "pw-second-battery!"]
+
+    table = mlops.sweep(path, grid={"db_password": passwords, "batch": [3]}, workers=1, progress=False)
+
+    # Each point ran with its real value
+    assert sorted(table["password_length"]) == sorted(len(p) for p in passwords)
+    parent = client.get_run(table.attrs["parent_run_id"])
+    children = [client.get_run(run_id) for run_id in table["run_id"]]
+    # The parent's grid and every child's name, params and tags show *** in their place
+    assert parent.data.tags["mlops.sweep.keys"] == "db_password,batch"
+    assert [c.info.run_name for c in children] == ["db_password=***, batch=3"] * 2
+    assert all(c.data.params["db_password"] == "***" for c in children)
+    stored = json.dumps([[r.info.run_name, r.data.params, r.data.tags] for r in [parent, *children]])
+    assert not any(p in stored for p in passwords)
+    assert list(table["db_password"]) == ["***", "***"]
