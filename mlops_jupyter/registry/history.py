@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..governance import audit, names
+from ..governance import audit, names, remote
 
 MOVES = ("promote", "rollback")
 
@@ -36,6 +36,7 @@ def _version(state: dict | None) -> str | None:
     return (state or {}).get("version")
 
 
+@remote.governed("alias_holders", identity="")  # the log is the service's in team mode
 def holders_at(model: str, when: datetime | str | None = None) -> dict[str, str]:
     """Every alias of ``model`` and the version holding it at ``when`` (now when omitted)."""
     names.model_name(model)

@@ -58,6 +58,7 @@ ACTIONS = {
     "audit_verify": ("governance.audit:verify", None),
     "audit_log": ("governance.audit:log", None),
     "audit_page": ("governance.audit:page", None),
+    "alias_holders": ("registry.history:holders_at", None),
 }
 GROUP_PREFIX = "mlops-"
 

@@ -324,3 +324,13 @@ def test_the_audit_log_is_read_and_verified_where_the_service_keeps_it(hub, as_u
     assert [(e["actor"], e["after"]["version"]) for e in newest] == [("dev", version.version)]
     main(["audit", "--model", "churn", "--action", "register", "-n", "1"])
     assert "dev" in capsys.readouterr().out
+
+
+def test_which_version_held_an_alias_when_is_read_from_the_service_s_log(hub, as_user, capsys):
+    as_user("ada")
+    mlops.promote("churn", "1", to="staging", reason="held at a known time")
+    as_user("dev")  # whose own state directory has no audit log at all
+    main(["audit", "--model", "churn", "--at", "2099-01-01"])
+    assert "churn@staging at 2099-01-01 23:59:59 UTC: v1" in capsys.readouterr().out
+    main(["audit", "--model", "churn", "--at", "2000-01-01"])
+    assert "churn: no alias was held at 2000-01-01" in capsys.readouterr().out
