@@ -120,14 +120,17 @@ INTERNAL_ERROR = 70  # EX_SOFTWARE from sysexits.h
 def _internal_error(exc: Exception, debug: bool, args: list[str]) -> None:
     """Say "internal error" and where its traceback is; never the exception's text, which can
     hold SQL, its parameters or credentials (``--debug`` prints it, masked)."""
-    import uuid
+    from ..incidents import log_traceback, new_incident, summary
 
-    incident = uuid.uuid4().hex[:12]
+    incident = new_incident()
     if debug:
         _print_traceback(exc)
-    click.secho(f"internal error ({type(exc).__name__}, incident {incident})", fg="red", err=True)
+    click.secho(summary(exc, incident), fg="red", err=True)
     if not debug:
-        log, problem = _log_traceback(exc, args, incident)
+        command = next(
+            (a for a in args if not a.startswith("-")), ""
+        )  # not its arguments: they may be secret
+        log, problem = log_traceback(exc, f"mlops {command}", incident)
         if log is not None:
             click.echo(f"  the traceback is in {log} (`mlops --debug ...` shows it here)", err=True)
         else:
@@ -143,37 +146,3 @@ def _print_traceback(exc: BaseException) -> None:
     from ..services import masked
 
     click.echo(masked("".join(traceback.format_exception(exc))), err=True, nl=False)
-
-
-def _log_traceback(exc: BaseException, args: list[str], incident: str):
-    """Append the traceback to today's log under the state directory (or a temp directory).
-
-    Returns ``(path, None)``, or ``(None, why)`` when no log could be written.
-    """
-    import os
-    import tempfile
-    import traceback
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    from .. import config
-    from ..services import masked
-
-    now = datetime.now(UTC)
-    command = next((a for a in args if not a.startswith("-")), "")  # not its arguments: they may be secret
-    header = f"=== {now:%Y-%m-%dT%H:%M:%SZ} mlops {command} (pid {os.getpid()}, incident {incident})\n"
-    entry = header + masked("".join(traceback.format_exception(exc)))
-    problem = None
-    for directory in (
-        lambda: config.state_dir(create=False) / "logs",
-        lambda: Path(tempfile.gettempdir()) / f"mlops-logs-{config.current_user()}",
-    ):
-        try:
-            path = directory() / f"mlops-{now:%Y-%m-%d}.log"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as log:
-                log.write(entry)
-            return path, None
-        except Exception as err:  # noqa: BLE001 - try the next place
-            problem = getattr(err, "strerror", None) or str(err)
-    return None, problem

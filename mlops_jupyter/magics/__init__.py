@@ -1,7 +1,9 @@
 """``%mlops`` and ``%%mlops``: thin IPython faces over the core.
 
 Each sub-command parses its arguments with argparse and calls the core; every error a
-user can cause surfaces as an IPython ``UsageError`` (a message, not a traceback).
+user can cause surfaces as an IPython ``UsageError`` (a message, not a traceback), and so
+does an unexpected one: "internal error" with where its traceback was logged (see
+:mod:`.answers`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ class MlopsMagics(Magics):
             raise UsageError(f"{problem}.\n\n{USAGE}")
         import importlib
 
+        from .answers import answered
+
         module, function = handler.split(":")
-        return _as_usage_error(getattr(importlib.import_module(module, __name__), function), self.shell, rest)
+        with answered(command):
+            return getattr(importlib.import_module(module, __name__), function)(self.shell, rest)
 
 
 # sub-command -> "module:function(shell, line)"; modules load on first use
@@ -47,16 +52,6 @@ LINE_COMMANDS = {
     "models": ".registry:models",
     "card": ".registry:card",
 }
-
-
-def _as_usage_error(function, shell, line: str):
-    """Run a sub-command, showing our errors as messages rather than tracebacks."""
-    from ..errors import MlopsError
-
-    try:
-        return function(shell, line)
-    except MlopsError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def register(ipython) -> None:

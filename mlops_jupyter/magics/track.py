@@ -19,6 +19,7 @@ from IPython.core.error import UsageError
 from ..errors import MlopsError
 from ..tracking import fluent
 from ..tracking.notebook import current_notebook_path
+from .answers import answered
 from .parsing import MagicArgumentParser
 
 _parser = MagicArgumentParser("track")
@@ -45,29 +46,29 @@ def track_line(shell, line: str):
 
 def track_cell(shell, line: str, cell: str):
     __tracebackhide__ = True
-    args = _parse(line)
-    params = _names(args.params, "--params")
-    metrics = _names(args.metrics, "--metrics")
-    tags = _tags(args.tags)
-    # IPython syntax (%magic, !shell, obj?) needs IPython's transforms; plain Python does not.
-    source = shell.transform_cell(cell) if any(c in cell for c in "%!?") else cell
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        tree = None  # let the cell raise its own SyntaxError below, tracked as FAILED
-    if tree is not None:
-        assigned = _assigned_names(tree)
-        for name in params + ([args.model] if args.model else []):
-            if name not in shell.user_ns and name not in assigned:
-                option = "--model" if name == args.model else "--params"
-                raise UsageError(
-                    f"{option} names {name!r}, which is neither defined nor assigned in this cell; "
-                    "the cell was not run."
-                )
+    with answered("track"):  # a failure of ours is a message; the cell's own error shows as it is
+        args = _parse(line)
+        params = _names(args.params, "--params")
+        metrics = _names(args.metrics, "--metrics")
+        tags = _tags(args.tags)
+        # IPython syntax (%magic, !shell, obj?) needs IPython's transforms; plain Python does not.
+        source = shell.transform_cell(cell) if any(c in cell for c in "%!?") else cell
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            tree = None  # let the cell raise its own SyntaxError below, tracked as FAILED
+        if tree is not None:
+            assigned = _assigned_names(tree)
+            for name in params + ([args.model] if args.model else []):
+                if name not in shell.user_ns and name not in assigned:
+                    option = "--model" if name == args.model else "--params"
+                    raise UsageError(
+                        f"{option} names {name!r}, which is neither defined nor assigned in this cell; "
+                        "the cell was not run."
+                    )
 
-    datasets = _datasets(shell, _names(args.data, "--data"))
-    notebook = current_notebook_path(shell.user_ns)
-    try:
+        datasets = _datasets(shell, _names(args.data, "--data"))
+        notebook = current_notebook_path(shell.user_ns)
         run, created = fluent.start_run(
             args.experiment,
             args.name,
@@ -76,32 +77,31 @@ def track_cell(shell, line: str, cell: str):
             notebook=str(notebook) if notebook else None,
             autolog=args.autolog,
         )
-    except MlopsError as exc:
-        raise UsageError(str(exc)) from None
-    run.log_text(cell, "code/cell.py")
-    for found in datasets:
-        run.log_input(found.to_input())
+        run.log_text(cell, "code/cell.py")
+        for found in datasets:
+            run.log_input(found.to_input())
 
     try:
         result = _execute(shell, source, tree)
     except BaseException as exc:
-        _capture_params(shell, run, params, strict=False)
-        fluent.finish_run(run, created, exc)
-        _show_status(shell, run, created)
+        with answered("track"):
+            _capture_params(shell, run, params, strict=False)
+            fluent.finish_run(run, created, exc)
+            _show_status(shell, run, created)
         raise
-
-    problem = None
-    try:
-        _capture_params(shell, run, params, strict=True)
-        run.log_metrics({name: _lookup(shell, name, "--metrics") for name in metrics})
-        if args.model:
-            run.log_model(shell.user_ns[args.model], sample=_training_sample(shell, tree, args.model))
-    except (MlopsError, UsageError) as exc:
-        problem = exc
-    fluent.finish_run(run, created, problem)
-    _show_status(shell, run, created)
-    if problem is not None:
-        raise UsageError(f"{problem} (the cell ran; its run is marked FAILED)") from None
+    with answered("track"):
+        problem = None
+        try:
+            _capture_params(shell, run, params, strict=True)
+            run.log_metrics({name: _lookup(shell, name, "--metrics") for name in metrics})
+            if args.model:
+                run.log_model(shell.user_ns[args.model], sample=_training_sample(shell, tree, args.model))
+        except (MlopsError, UsageError) as exc:
+            problem = exc
+        fluent.finish_run(run, created, problem)
+        _show_status(shell, run, created)
+        if problem is not None:
+            raise UsageError(f"{problem} (the cell ran; its run is marked FAILED)") from None
     return result
 
 

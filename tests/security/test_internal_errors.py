@@ -1,5 +1,5 @@
 """An unexpected failure shows "internal error" and an incident id, never the exception's text
-(SQL, its parameters): from the REST API's jobs, registry and tracking handlers and from the CLI."""
+(SQL, its parameters): from the REST API's jobs, registry and tracking handlers, the CLI and the magics."""
 
 from __future__ import annotations
 
@@ -67,3 +67,19 @@ def test_the_cli_says_internal_error_and_where_the_sql_went(mlops_home):
     log = re.search(r"the traceback is in (\S+)", done.stderr).group(1)
     logged = open(log).read()
     assert f"incident {incident})" in logged and "SELECT" in logged
+
+
+def test_a_magic_says_internal_error_and_where_the_traceback_went(shell, mlops_home, capsys):
+    shell.run_cell("%mlops runs")  # the store, migrated
+    break_table(mlops_home / "mlflow.db", "runs")
+
+    result = shell.run_cell("%mlops runs")
+
+    shown = str(result.error_in_exec)
+    first, where = shown.splitlines()
+    incident = re.fullmatch(r"internal error \((\w+), incident ([0-9a-f]{12})\)", first).group(2)
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out + printed.err and "secret_column" not in printed.out + printed.err
+    log = re.fullmatch(r"  the traceback is in (\S+)", where).group(1)
+    logged = open(log).read()
+    assert "%mlops runs (pid" in logged and f"incident {incident})" in logged and "SELECT" in logged
