@@ -114,13 +114,53 @@ def _plain_values(series: pd.Series) -> np.ndarray:
 
 
 def _strided_digests(columns: list[tuple[int, np.ndarray]], xxh) -> dict[int, str]:
-    hashers = {i: xxh.xxh3_128() for i, _ in columns}
-    n = len(columns[0][1])
-    buffers: dict[np.dtype, np.ndarray] = {}
+    """Columns viewing one 2-D array (a frame built from a C-ordered array) are copied a block
+    of rows at a time: the block is read once, sequentially, and transposed in cache so each
+    column's rows lie contiguous for its own streaming xxh3 state (which equals the one-shot
+    digest of the whole column)."""
+    digests: dict[int, str] = {}
+    for group in _shared_rows(columns):
+        digests.update(_block_digests(group, xxh))
+    return digests
+
+
+def _shared_rows(columns: list[tuple[int, np.ndarray]]) -> list[list[tuple[int, np.ndarray]]]:
+    """Group columns that are views of the same 2-D array: same dtype, same positive row stride,
+    one underlying buffer, every column starting within the first row."""
+    groups: dict[tuple, list[tuple[int, np.ndarray]]] = {}
+    for i, values in columns:
+        root = values
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        key = (values.dtype, values.strides[0], id(root.base if root.base is not None else root))
+        groups.setdefault(key, []).append((i, values))
+    shared = []
+    for group in groups.values():
+        itemsize, stride = group[0][1].itemsize, group[0][1].strides[0]
+        starts = [values.ctypes.data for _, values in group]
+        span = max(starts) - min(starts)
+        if stride > 0 and span < stride and all((p - min(starts)) % itemsize == 0 for p in starts):
+            shared.append(group)
+        else:
+            shared.extend([column] for column in group)
+    return shared
+
+
+def _block_digests(group: list[tuple[int, np.ndarray]], xxh) -> dict[int, str]:
+    first = min((values for _, values in group), key=lambda v: v.ctypes.data)
+    itemsize, n = first.itemsize, len(first)
+    offsets = {i: (values.ctypes.data - first.ctypes.data) // itemsize for i, values in group}
+    width = max(offsets.values()) + 1
+    # rows x width over the shared buffer; only read, and only inside it (see _shared_rows)
+    rows = np.lib.stride_tricks.as_strided(
+        first, shape=(n, width), strides=(first.strides[0], itemsize), writeable=False
+    )
+    hashers = {i: xxh.xxh3_128() for i in offsets}
+    buffer = np.empty((width, min(_CHUNK_ROWS, n)), first.dtype)
     for start in range(0, n, _CHUNK_ROWS):
-        for i, values in columns:
-            part = values[start : start + _CHUNK_ROWS]
-            buffer = buffers.setdefault(values.dtype, np.empty(_CHUNK_ROWS, values.dtype))[: len(part)]
-            np.copyto(buffer, part)
-            hashers[i].update(buffer.data)
+        part = rows[start : start + _CHUNK_ROWS]
+        block = buffer[:, : len(part)]
+        np.copyto(block, part.T)
+        for i, offset in offsets.items():
+            hashers[i].update(block[offset].view(np.uint8).data)
     return {i: h.hexdigest() for i, h in hashers.items()}

@@ -100,3 +100,32 @@ def test_files_are_fingerprinted_by_content(tmp_path):
 def test_what_has_no_fingerprint_is_named(data, message):
     with pytest.raises(BadInput, match=message):
         fingerprint(data)
+
+
+def _by_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same content with every column in its own contiguous buffer."""
+    return pd.DataFrame({name: frame[name].copy() for name in frame.columns})
+
+
+def test_frames_built_from_two_d_arrays_fingerprint_like_their_columns():
+    rng = np.random.default_rng(2)
+    rows = 10_001  # several row blocks and a short last one
+    floats = pd.DataFrame(rng.random((rows, 6)), columns=[f"f{i}" for i in range(6)])
+    ints = pd.DataFrame(rng.integers(-5, 5, (rows, 3), dtype=np.int32), columns=["i0", "i1", "i2"])
+    flags = pd.DataFrame(rng.random((rows, 2)) > 0.5, columns=["b0", "b1"])
+    times = pd.DataFrame(
+        np.datetime64("2026-01-01") + rng.integers(0, 10**6, (rows, 2)).astype("timedelta64[s]"),
+        columns=["t0", "t1"],
+    )
+    mixed = floats.copy(deep=False)  # the 2-D float block stays; each added column is its own block
+    mixed["score"] = pd.array(rng.integers(0, 9, rows), dtype="Int64")
+    mixed["city"] = pd.Categorical(rng.choice(["Oslo", "Lima"], rows))
+    mixed["name"] = pd.array(rng.choice(["a", "bb", None], rows), dtype="string")
+    mixed["n"] = ints["i0"].to_numpy()
+    for frame in (floats, ints, flags, times, mixed):
+        for layout in (frame, frame.iloc[::3], frame.iloc[::-1], frame.iloc[17:9000], frame.iloc[:, ::-2]):
+            assert fingerprint(layout) == fingerprint(_by_column(layout))
+    assert fingerprint(mixed) != fingerprint(mixed.iloc[::-1])
+    wide = rng.random((rows, 9))
+    assert fingerprint(wide[:, ::2]) == fingerprint(np.ascontiguousarray(wide[:, ::2]))
+    assert fingerprint(wide[:, ::2]) != fingerprint(wide[:, 1::2])
