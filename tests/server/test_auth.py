@@ -4,7 +4,7 @@ import re
 
 from mlops_jupyter.governance import audit
 
-SAMPLE = {"name": "churn", "version": "1", "user": "bob", "run_id": "0" * 32}
+SAMPLE = {"name": "churn", "version": "1", "user": "bob", "run_id": "0" * 32, "digest": "0" * 32}
 
 
 def operations(spec):
