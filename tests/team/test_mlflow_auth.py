@@ -1,0 +1,224 @@
+"""Team mode's tracking server with MLflow's basic auth: users log runs, only the service moves aliases.
+
+One real ``mlflow server --app-name basic-auth`` per module on a SQLite store holding the
+registry seed's ``churn`` (three versions, registered by the service's admin account before the
+server starts). ``dev`` gets an account from ``mlops_jupyter.server.mlflow_users``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+import mlops_jupyter as mlops
+from mlops_jupyter import _testing
+from mlops_jupyter.errors import BadInput, Forbidden
+from mlops_jupyter.server import mlflow_users
+
+ROOT = Path(__file__).resolve().parents[2]
+MLFLOW = Path(sys.executable).with_name("mlflow")
+ADMIN = ("mlops-service", "service-" + "s" * 24)
+STARTUP_SECONDS = 120
+AUTH_INI = """[mlflow]
+default_permission = READ
+database_uri = sqlite:///{db}
+admin_username = {user}
+admin_password = {password}
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+"""
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _seed():
+    """The registry tests' seed module (built once per session, whichever directory asks first)."""
+    name = "mlops_registry_seed"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "registry" / "seed.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+class Server:
+    def __init__(self, workdir: Path, home: Path):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        ini = workdir / "basic_auth.ini"
+        ini.write_text(AUTH_INI.format(db=workdir / "auth.db", user=ADMIN[0], password=ADMIN[1]))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_"))}
+        env.update(MLFLOW_AUTH_CONFIG_PATH=str(ini), MLFLOW_FLASK_SERVER_SECRET_KEY="mlops-test-secret")
+        self.process = subprocess.Popen(
+            [
+                *(str(MLFLOW), "server", "--app-name", "basic-auth"),
+                *("--host", "127.0.0.1", "--port", str(port)),
+                *("--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}", "--workers", "1"),
+                *("--default-artifact-root", str(home / "artifacts")),
+            ],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not self.log or "Application startup complete" not in self.log[-1]:
+            try:
+                self.log.append(self.lines.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                raise AssertionError(f"mlflow server never came up:\n{''.join(self.log)}") from None
+
+    def stop(self, log_file: Path) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        while not self.lines.empty():
+            self.log.append(self.lines.get())
+        log_file.write_text("".join(self.log))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The team's tracking server with basic auth, over a registry with three versions of churn."""
+    began = time.perf_counter()
+    for key in ("MLOPS_HOME", "MLOPS_SERVICE_URL", "MLOPS_TRACKING_URI", "MLOPS_JOBS_URL", "MLOPS_CONFIG"):
+        os.environ.pop(key, None)
+    workdir = tmp_path_factory.mktemp("mlflow-auth")
+    home = _testing.fresh_home(workdir / "service")
+    seed_module = _seed()
+    seed = seed_module.get(tmp_path_factory.getbasetemp() / "registry-seed")
+    seed_module.install(seed, home)
+    for label in ("weak", "mid", "strong"):
+        mlops.register(seed.runs[label], name="churn")
+    _testing.reset_state()
+    os.environ.pop("MLOPS_HOME")
+    running = Server(workdir, home)
+    try:
+        running.wait_until_serving()
+        running.home = home
+        print(f"\nmlflow server with basic auth up in {time.perf_counter() - began:.1f} s")
+        yield running
+    finally:
+        running.stop(workdir / "mlflow-server.log")
+        _testing.reset_state()
+        print(f"\nmlflow-auth module (server up to server down): {time.perf_counter() - began:.1f} s")
+
+
+@pytest.fixture(scope="module")
+def dev_password(server):
+    with account(*ADMIN):
+        return mlflow_users.add_users(["dev"], server.url)["dev"]
+
+
+class account:
+    """MLflow's client credentials for the block (what a user's or the service's environment holds)."""
+
+    def __init__(self, user: str, password: str):
+        self.env = {"MLFLOW_TRACKING_USERNAME": user, "MLFLOW_TRACKING_PASSWORD": password}
+
+    def __enter__(self):
+        self.saved = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)
+
+    def __exit__(self, *exc):
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def admin_client(server):
+    from mlflow import MlflowClient
+
+    with account(*ADMIN):
+        return MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+
+
+def aliases(server) -> dict:
+    with account(*ADMIN):
+        return dict(admin_client(server).get_registered_model("churn").aliases)
+
+
+def test_a_user_tracks_runs_but_cannot_move_an_alias_or_delete_a_version(
+    server, dev_password, mlops_home, monkeypatch
+):
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    monkeypatch.setenv("MLOPS_TRACKING_URI", server.url)
+    shared = "churn"  # the seed's runs live there: created by the service, not by dev
+    with account(*ADMIN):
+        assert admin_client(server).get_experiment_by_name(shared) is not None
+    with account("dev", dev_password):
+        with mlops.track(experiment=shared, params={"depth": 3}) as run:
+            run.log_metric("auc", 0.91)
+        assert mlops.flush(60)
+        with account(*ADMIN):
+            logged = admin_client(server).get_run(run.run_id)
+        assert (logged.data.metrics["auc"], logged.data.params["depth"]) == (0.91, "3")
+
+        direct = MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+        with pytest.raises(MlflowException, match="403"):
+            direct.set_registered_model_alias("churn", "champion", "3")
+        with pytest.raises(MlflowException, match="403"):
+            direct.delete_model_version("churn", "1")
+        assert {v.version for v in direct.search_model_versions("name='churn'")} == {"1", "2", "3"}
+    assert aliases(server) == {}
+
+
+def test_the_governance_service_s_admin_account_moves_the_alias(server, dev_password, monkeypatch):
+    from mlops_jupyter.governance import audit
+
+    monkeypatch.setenv("MLOPS_HOME", str(server.home))  # the service's own state and mlops database
+    monkeypatch.setenv("MLOPS_TRACKING_URI", server.url)
+    _testing.reset_state()
+    try:
+        with account(*ADMIN):
+            done = mlops.promote("churn", "1", to="champion", reason="through the service")
+        assert (done.previous, done.version) == (None, "1")
+        assert aliases(server) == {"champion": "1"}
+        assert audit.log(action="promote", limit=1)[0]["target"] == "model:churn@champion"
+    finally:
+        _testing.reset_state()
+
+
+def test_setting_up_accounts_refuses_a_wrong_admin_a_taken_name_and_a_file_store(
+    server, dev_password, capsys, monkeypatch
+):
+    monkeypatch.setenv("MLOPS_TRACKING_URI", server.url)
+    with account(ADMIN[0], "not-the-password"):
+        assert mlflow_users.main(["eve"]) == 4
+    assert "refused the admin credentials" in capsys.readouterr().err
+    with account(*ADMIN):
+        with pytest.raises(BadInput, match="already exists"):
+            mlflow_users.add_users(["dev"], server.url)
+        with pytest.raises(BadInput, match="not sqlite: stores"):
+            mlflow_users.add_users(["eve"], "sqlite:///x.db")
+    with account("dev", dev_password):  # a user cannot make accounts
+        with pytest.raises(Forbidden):
+            mlflow_users.add_users(["eve"], server.url)
