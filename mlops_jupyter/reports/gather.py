@@ -151,6 +151,14 @@ class ModelReport:
         if nb_version:
             row = row_for_version(nb_version)
             validated = bool(row is not None and row.passed)
+        run = self.holder_run()  # read with the versions' runs, inputs included
+        data: list[S.TrainingData] | S.Unavailable = readings.training_data(run)
+        if not data:
+            data = S.Unavailable(
+                f"no dataset logged for run {held.run_id}"
+                if held is not None and held.run_id
+                else "this version has no run"
+            )
         verdict, when = None, None
         if self.monitoring_runs:
             latest = self.monitoring_runs[-1]
@@ -170,6 +178,7 @@ class ModelReport:
             description=(held.description or None) if held is not None else None,
             last_verdict=verdict,
             last_monitored=when,
+            data=data,
         )
 
     def quality(self) -> S.Quality | S.Unavailable:

@@ -14,6 +14,28 @@ def iso_ms(ms: int | None) -> str | None:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def training_data(run) -> list:
+    """The MLflow dataset inputs of ``run`` (already read with it), as report entries."""
+    import json
+
+    from .sections import TrainingData
+
+    found = []
+    for given in (run.inputs.dataset_inputs if run is not None and run.inputs else None) or []:
+        d = given.dataset
+        context = next((t.value for t in given.tags or [] if t.key == "mlflow.data.context"), "")
+        try:
+            profile, source = json.loads(d.profile or "{}"), json.loads(d.source or "{}")
+        except ValueError:  # a dataset logged by other means: its source is plain text
+            profile, source = {}, {}
+        rows = profile.get("rows") if isinstance(profile, dict) else None
+        uri = source.get("uri", d.source) if isinstance(source, dict) else d.source
+        found.append(
+            TrainingData(d.name, context, d.digest, rows if isinstance(rows, int) else None, str(uri or ""))
+        )
+    return found
+
+
 def drift_share(run) -> float | None:
     metrics = run.data.metrics
     value = metrics.get("drift.share", metrics.get("drift_share"))

@@ -14,6 +14,17 @@ class Unavailable:
 
 
 @dataclass
+class TrainingData:
+    """A dataset input the version's run logged (mlops.dataset): what it was trained on."""
+
+    name: str
+    context: str  # training, validation, evaluation...
+    digest: str  # the content fingerprint
+    rows: int | None
+    source: str
+
+
+@dataclass
 class Summary:
     model: str
     alias: str
@@ -29,6 +40,7 @@ class Summary:
     description: str | None
     last_verdict: str | None  # of the last monitoring run, in words
     last_monitored: str | None
+    data: list[TrainingData] | Unavailable = field(default_factory=list)
 
 
 @dataclass

@@ -81,11 +81,27 @@ def summary_html(s: S.Summary | S.Unavailable) -> str:
         )
     elif s.run_id:
         lines.append(f"<p>It comes from run <code>{e(s.run_id)}</code> (not made from a notebook).</p>")
+    lines.append(training_data_html(s.data))
     if s.last_verdict:
         lines.append(f"<p>Last monitoring run ({e((s.last_monitored or '')[:16])}): {e(s.last_verdict)}.</p>")
     else:
         lines.append("<p>It has not been monitored yet.</p>")
     return "".join(lines)
+
+
+def training_data_html(data: list[S.TrainingData] | S.Unavailable) -> str:
+    if missing(data):
+        return f"<div class='mlops-data'><p>Data it was trained on:</p>{unavailable(data.reason)}</div>"
+    rows = "".join(
+        f"<tr><td>{e(d.name)}</td><td>{e(d.context)}</td>"
+        f"<td><code title='{e(d.digest)}'>{e(d.digest[:12])}</code></td>"
+        f"<td>{'' if d.rows is None else f'{d.rows:,}'}</td><td>{e(d.source)}</td></tr>"
+        for d in data
+    )
+    return (
+        "<p>Data it was trained on:</p><table class='mlops-data'><tr><th>dataset</th><th>context</th>"
+        f"<th>digest</th><th>rows</th><th>source</th></tr>{rows}</table>"
+    )
 
 
 def rules_html(q: S.Quality) -> str:

@@ -54,3 +54,9 @@ def jp_asyncio_loop():
 @pytest.fixture(autouse=True)
 def jp_server_cleanup():
     yield
+
+
+@pytest.fixture
+def store_module():
+    """tests/reports/store.py itself, for the facts the store was built with."""
+    return load_store_module()

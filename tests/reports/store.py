@@ -6,7 +6,8 @@ reads, so tests share it. ``churn``: v1 (weak), v2 (mid), v3 (strong); champion 
 (rule ``auc >= champion``), challenger is v2. v3's run carries a logged SHAP explanation; v2's
 does not (its report computes one on the logged sample). Six monitoring runs of ``churn`` log a
 drift share (the last finds drift and logs its drift report: income drifted) and the KPI
-``cost_saved_eur``. ``quiet`` is a model with one version and no monitoring run.
+``cost_saved_eur``. v3's run logged its training data (``TRAINING``, a name and source with
+HTML in them); v1's did not. ``quiet`` is a model with one version and no monitoring run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODEL, QUIET = "churn", "quiet"
+TRAINING = {"name": "churn <train> & co", "source": "s3://bucket/churn/<2026-11>.parquet", "rows": 569}
 SHARES = [0.0, 0.05, 0.1, 0.1, 0.2, 0.5]
 
 
@@ -56,6 +58,7 @@ def build(base: Path, seed) -> Store:
         mlops.promote(MODEL, v3, "champion", require=["auc>=champion"], reason="better AUC on the test split")
         mlops.promote(MODEL, v2, "challenger", reason="a smaller model to try")
         _log_explanation(mlops, MODEL, v3, runs["strong"])
+        _log_training_data(mlops, runs["strong"])
         monitoring = []
         rng = np.random.default_rng(0)
         for i, share in enumerate(SHARES):
@@ -96,6 +99,25 @@ def _log_explanation(mlops, model: str, version: str, run_id: str) -> None:
     data = load_breast_cancer(as_frame=True).frame.drop(columns="target")
     mlops.explain(native, data.iloc[:, _seed_module().FEATURES["strong"]].to_numpy(), max_rows=200).log(
         run_id=run_id
+    )
+
+
+def _log_training_data(mlops, run_id: str) -> None:
+    """Log the breast cancer frame as a dataset input of ``run_id``, as a tracked cell would."""
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+    from sklearn.datasets import load_breast_cancer
+
+    from mlops_jupyter.tracking import mlflow_store as store
+
+    frame = load_breast_cancer(as_frame=True).frame
+    found = mlops.dataset(frame, name=TRAINING["name"], source=TRAINING["source"], log=False)
+    assert found.rows == TRAINING["rows"]
+    logged = found.to_input()
+    entity = Dataset(
+        logged["name"], logged["digest"], logged["source_type"], logged["source"], profile=logged["profile"]
+    )
+    store.client().log_inputs(
+        run_id, datasets=[DatasetInput(entity, [InputTag("mlflow.data.context", "training")])]
     )
 
 
