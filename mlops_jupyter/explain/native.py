@@ -1,9 +1,11 @@
 """Exact TreeSHAP computed by LightGBM and XGBoost themselves (multi-threaded, in C++).
 
-The boosters' ``pred_contrib``/``pred_contribs`` give the same path-dependent SHAP values
-as shap's ``TreeExplainer`` without a background, in the model's raw output (margin,
-log-odds for classifiers), tens of times faster. They cannot give interventional
-probabilities, so binary classifiers explained in probability keep shap's explainer.
+The boosters' ``pred_contrib``/``pred_contribs`` give the path-dependent SHAP values of
+shap's ``TreeExplainer`` without a background (shap itself calls them there), in the
+model's raw output: margin, log-odds for classifiers. Called directly, without shap's
+per-call overhead, they are fast enough to explain every sampled row, so these models skip
+the time budget. They cannot give interventional probabilities: binary classifiers
+explained in probability keep shap's explainer and the budget.
 """
 
 from __future__ import annotations
