@@ -35,9 +35,7 @@ def explain(
 
     By default as many randomly sampled rows as SHAP explains in about ``time_budget``
     seconds (at least 100, at most 2,000): the first 100 are timed and the rest sized to
-    fit, so a slow model or a busy machine gets fewer rows, not a longer wait. LightGBM
-    and XGBoost models explained in raw output use the boosters' own TreeSHAP and get
-    all 2,000. ``max_rows``
+    fit, so a slow model or a busy machine gets fewer rows, not a longer wait. ``max_rows``
     explains exactly that many rows (all of them when ``X`` has fewer). The result and the
     widget say when a sample was explained. ``background`` is the data the explainers
     integrate over (default: rows sampled from ``X``).
@@ -77,9 +75,7 @@ def explain(
 
     try:
         chosen = choose.choose(model, background_rows)
-        # the boosters' own TreeSHAP explains every sampled row well within any budget
-        budget = None if max_rows or chosen.native else time_budget
-        sample, values, base = _within_budget(chosen, X, order, budget)
+        sample, values, base = _within_budget(chosen, X, order, None if max_rows else time_budget)
         if (
             chosen.output == "probability"
             and chosen.name == "tree"
@@ -195,8 +191,6 @@ def _per_row(base, n: int):
 
 
 def _compute(chosen, sample):
-    if chosen.native:
-        return chosen.explainer(sample)
     if chosen.name == "permutation":
         n_features = sample.shape[1]
         result = chosen.explainer(sample, max_evals=max(2 * n_features + 1, 10 * n_features), silent=True)

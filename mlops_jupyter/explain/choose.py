@@ -6,9 +6,7 @@
   boosted classifiers need the interventional algorithm over a background sample (100
   rows), which shap supports for binary models only. When shap cannot give probabilities
   that add up to ``predict_proba`` (multi-class boosting, some histogram boosters) the
-  values are in log-odds, and the result says so. LightGBM and XGBoost models explained
-  in their raw output (regression, multi-class, that log-odds fallback) get the boosters'
-  own TreeSHAP (:mod:`.native`): the same values, fast enough for every sampled row.
+  values are in log-odds, and the result says so.
 * Linear models: ``LinearExplainer`` (exact); classifiers are explained in log-odds,
   because a probability is not additive in the features.
 * Anything else with ``predict_proba``/``predict``: the model-agnostic ``Permutation``
@@ -42,7 +40,6 @@ class Chosen:
     output: str  # probability | log-odds | prediction
     classifier: bool
     classes: list
-    native: bool = False  # explainer(rows) -> (values, base_values), from the booster itself
 
 
 def model_family(model) -> str:
@@ -127,7 +124,7 @@ def choose(model, background) -> Chosen:
     classes = [_label(c) for c in getattr(model, "classes_", [])] if classifier else []
     if family == "tree":
         if not classifier:
-            return _raw_tree(model, Chosen(None, "tree", "prediction", False, []))
+            return Chosen(shap.TreeExplainer(model), "tree", "prediction", False, [])
         if type(model).__name__ in _PROBABILITY_FORESTS:
             return Chosen(shap.TreeExplainer(model), "tree", "probability", True, classes)
         if len(classes) == 2:
@@ -138,7 +135,7 @@ def choose(model, background) -> Chosen:
                 feature_perturbation="interventional",
             )
             return Chosen(explainer, "tree", "probability", True, classes)
-        return _raw_tree(model, Chosen(None, "tree", "log-odds", True, classes))
+        return Chosen(shap.TreeExplainer(model), "tree", "log-odds", True, classes)
     if family == "linear":
         explainer = shap.LinearExplainer(model, background(TREE_BACKGROUND))
         return Chosen(explainer, "linear", "log-odds" if classifier else "prediction", classifier, classes)
@@ -156,18 +153,10 @@ def choose(model, background) -> Chosen:
 
 def raw_log_odds(model, chosen: Chosen):
     """Fall back from probability to log-odds when shap's probabilities do not add up."""
-    chosen.output = "log-odds"
-    return _raw_tree(model, chosen)
-
-
-def _raw_tree(model, chosen: Chosen) -> Chosen:
-    """Path-dependent TreeSHAP in the model's raw output: the booster's own when it has one."""
     import shap
 
-    from .native import native_tree_shap
-
-    native = native_tree_shap(model)
-    chosen.explainer, chosen.native = (native, True) if native else (shap.TreeExplainer(model), False)
+    chosen.explainer = shap.TreeExplainer(model)
+    chosen.output = "log-odds"
     return chosen
 
 
