@@ -9,15 +9,14 @@ mlops database and the project's files before and after each test.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sqlite3
-import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from support import registry_seed
 
 from mlops_jupyter import _testing
 from tests.conftest import ENV_KEYS
@@ -34,21 +33,9 @@ MLFLOW_TABLES = (
 MLOPS_TABLES = ("jobs", "job_runs", "job_changes", "audit_log", "promotion_rules", "validations")
 
 
-def _load_seed():
-    name = "mlops_registry_seed"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[1] / "registry" / "seed.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="session")
 def _seed(tmp_path_factory):
-    return _load_seed().get(tmp_path_factory.getbasetemp() / "registry-seed")
+    return registry_seed().get(tmp_path_factory.getbasetemp() / "registry-seed")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +44,7 @@ def world(_seed, tmp_path_factory):
     import mlops_jupyter as mlops
     from mlops_jupyter.pipelines.validation import validate
 
-    seed = _load_seed()
+    seed = registry_seed()
     with pytest.MonkeyPatch.context() as mp:
         for key in ENV_KEYS:
             mp.delenv(key, raising=False)

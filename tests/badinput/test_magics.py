@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
+from support import reset_shell
 
 from .conftest import journal_events
 
@@ -30,7 +31,7 @@ def magic(ip, world):
     before = journal_events(world)
     yield run
     assert journal_events(world) == before, "a refused magic journaled tracking events"
-    ip.reset(new_session=False)
+    reset_shell(ip)
 
 
 # (id, line, cell or None, environment, words the UsageError must contain)

@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from support import registry_seed
+
 MODEL, QUIET = "churn", "quiet"
 TRAINING = {"name": "churn <train> & co", "source": "s3://bucket/churn/<2026-11>.parquet", "rows": 569}
 SHARES = [0.0, 0.05, 0.1, 0.1, 0.2, 0.5]
@@ -42,7 +44,7 @@ def build(base: Path, seed) -> Store:
         home = _testing.fresh_home(project)
         os.environ["MLOPS_USER"] = "root"
         (project / "mlops.toml").write_text('[roles]\ndefault = "viewer"\nroot = "admin"\n')
-        _seed_module().install(seed, home)
+        registry_seed().install(seed, home)
         # MLflow caches each run's artifact store by run id, process-wide: the copies' runs
         # have the seed's ids, and their artifacts must go to the copy.
         from mlflow.tracking._tracking_service import utils as tracking_utils
@@ -97,7 +99,7 @@ def _log_explanation(mlops, model: str, version: str, run_id: str) -> None:
     mlflow.set_registry_uri(uri)
     native = mlflow.sklearn.load_model(f"models:/{model}/{version}")
     data = load_breast_cancer(as_frame=True).frame.drop(columns="target")
-    mlops.explain(native, data.iloc[:, _seed_module().FEATURES["strong"]].to_numpy(), max_rows=200).log(
+    mlops.explain(native, data.iloc[:, registry_seed().FEATURES["strong"]].to_numpy(), max_rows=200).log(
         run_id=run_id
     )
 
@@ -121,26 +123,10 @@ def _log_training_data(mlops, run_id: str) -> None:
     )
 
 
-def _seed_module():
-    """The registry seed, loaded under the one name tests/registry/conftest.py gives it."""
-    import importlib.util
-    import sys
-
-    name = "mlops_registry_seed"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "registry" / "seed.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 def load(base: Path) -> Store:
     """Build the seed and this store under ``base`` (once per process)."""
     if str(base) not in _built:
-        seed = _seed_module().get(base / "registry-seed")
+        seed = registry_seed().get(base / "registry-seed")
         _built[str(base)] = build(base / "reports", seed)
     return _built[str(base)]
 

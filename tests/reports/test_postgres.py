@@ -3,97 +3,23 @@ database (audit log, rules, validations) on PostgreSQL too, all real processes."
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
+import uuid
 
 import pytest
+from support import MlflowServer
 
 import mlops_jupyter as mlops
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def team_stores():
-    """A PostgreSQL cluster (private socket) holding two databases, and `mlflow server` on one of them."""
-    import psycopg
-
-    base = Path(tempfile.mkdtemp(prefix="mlops-rep-pg-"))  # short: socket paths are limited
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    prefix = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        pwd.getpwnam("postgres")
-        subprocess.run(["chown", "-R", "postgres:", str(base)], check=True)
-        prefix = ["runuser", "-u", "postgres", "--"]
-
-    def pg(*argv):
-        done = subprocess.run([*prefix, *argv], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"{argv[0]} failed: {done.stdout}{done.stderr}"
-
-    pg(shutil.which("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync")
-    options = f"-c listen_addresses='' -k {sockets} -c fsync=off"
-    pg(shutil.which("pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start")
-    with psycopg.connect(host=str(sockets), user="postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute('CREATE DATABASE "mlflow"')
-        conn.execute('CREATE DATABASE "mlops"')
-    artifacts = Path(tempfile.mkdtemp(prefix="mlops-rep-art-"))
-    port = free_port()
-    log = open(base.with_name(base.name + "-mlflow.log"), "w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            f"postgresql+psycopg://postgres@/mlflow?host={sockets}",
-            "--artifacts-destination",
-            str(artifacts),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    uri = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    import urllib.request
-
-    while True:
-        try:
-            with urllib.request.urlopen(f"{uri}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            log.close()
-            pytest.fail("mlflow server did not start:\n" + Path(log.name).read_text()[-3000:])
-        time.sleep(0.5)  # polling a server that is not listening yet: nothing to wait on
-    yield uri, f"postgresql+psycopg://postgres@/mlops?host={sockets}"
-    server.terminate()
-    server.wait(30)
-    log.close()
-    pg(shutil.which("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-    shutil.rmtree(base, ignore_errors=True)
-    shutil.rmtree(artifacts, ignore_errors=True)
+def team_stores(postgres, tmp_path_factory):
+    """Two PostgreSQL databases, and `mlflow server` on one of them."""
+    base = tmp_path_factory.mktemp("team-stores")
+    tracking = postgres.create_database(f"rep_mlflow_{uuid.uuid4().hex[:8]}")
+    jobs = postgres.create_database(f"rep_mlops_{uuid.uuid4().hex[:8]}")
+    args = ("--backend-store-uri", tracking, "--artifacts-destination", str(base / "artifacts"))
+    with MlflowServer(*args, log=base / "mlflow.log") as server:
+        yield server.url, jobs
 
 
 @pytest.fixture

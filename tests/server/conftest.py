@@ -3,14 +3,13 @@ that checks every answer against ``mlops_jupyter/server/openapi.yaml``."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
+import support
 import yaml
 from jupyter_server.auth import IdentityProvider, User
 from traitlets import Dict
@@ -46,26 +45,14 @@ def jp_server_config(jp_server_config):
     }
 
 
-def _load_registry_conftest():
-    name = "mlops_registry_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[1] / "registry" / "conftest.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="session")
 def registry_seed(tmp_path_factory):
-    return _load_registry_conftest().load_seed().get(tmp_path_factory.getbasetemp() / "registry-seed")
+    return support.registry_seed().get(tmp_path_factory.getbasetemp() / "registry-seed")
 
 
 @pytest.fixture
 def registry(mlops_home, registry_seed):
-    _load_registry_conftest().load_seed().install(registry_seed, mlops_home)
+    support.registry_seed().install(registry_seed, mlops_home)
     return registry_seed
 
 

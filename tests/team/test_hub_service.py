@@ -7,7 +7,6 @@ Each side holds a token the Hub issued for them; nothing else tells the service 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import queue
@@ -23,6 +22,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from support import registry_seed
 
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing
@@ -136,7 +136,7 @@ def hub(tmp_path_factory):
         os.environ.pop(key, None)
     workdir = tmp_path_factory.mktemp("hub")
     home = _testing.fresh_home(workdir / "service")
-    seed_module = _seed()
+    seed_module = registry_seed()
     seed = seed_module.get(tmp_path_factory.getbasetemp() / "registry-seed")
     seed_module.install(seed, home)
     os.environ["MLOPS_HOME"] = str(home)
@@ -155,17 +155,6 @@ def hub(tmp_path_factory):
         running.stop(workdir / "hub.log")
         _testing.reset_state()
         print(f"\nteam-mode module (Hub up to Hub down): {time.perf_counter() - began:.1f} s")
-
-
-def _seed():
-    """The registry tests' seed module (built once per session, whichever directory asks first)."""
-    name = "mlops_registry_seed"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "registry" / "seed.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @pytest.fixture
