@@ -1,7 +1,8 @@
 """Team mode's MLflow accounts: users track runs, only the governance service moves aliases.
 
 The team's tracking server runs with MLflow's basic auth (``mlflow server --app-name
-basic-auth``, ``default_permission = READ``); its admin account is the governance service's.
+mlops-auth``, see ``mlflow_app``; ``default_permission = READ``); its admin account is the
+governance service's.
 Run this as that admin (``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``) to give
 users their own accounts::
 
@@ -10,7 +11,8 @@ users their own accounts::
 Each user gets a new password (printed once, tab-separated after the name) and the role
 ``mlops-tracking``: EDIT on every experiment, so they log runs in shared experiments too (MLflow
 already gives creators MANAGE on their own). Registered models stay at the default READ:
-registering, deleting versions and setting or deleting aliases directly is refused (403).
+registering, deleting versions and setting or deleting aliases directly is refused (403), and
+so is creating or renaming a registered model.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def add_users(names: list[str], uri: str | None = None) -> dict[str, str]:
     if not uri.startswith(("http://", "https://")):
         raise BadInput(
             f"MLflow accounts live on a tracking server, not {uri.split(':', 1)[0]}: stores",
-            "Set MLOPS_TRACKING_URI to the server started with `mlflow server --app-name basic-auth`.",
+            "Set MLOPS_TRACKING_URI to the server started with `mlflow server --app-name mlops-auth`.",
         )
     from mlflow.exceptions import MlflowException
     from mlflow.server.auth.client import AuthServiceClient

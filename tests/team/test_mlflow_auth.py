@@ -1,24 +1,19 @@
 """Team mode's tracking server with MLflow's basic auth: users log runs, only the service moves aliases.
 
-One real ``mlflow server --app-name basic-auth`` per module on a SQLite store holding the
+One real ``mlflow server --app-name mlops-auth`` (MLflow's basic auth plus the service-only rule
+for registered models) per module on a SQLite store holding the
 registry seed's ``churn`` (three versions, registered by the service's admin account before the
 server starts). ``dev`` gets an account from ``mlops_jupyter.server.mlflow_users``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import queue
-import socket
-import subprocess
-import sys
-import threading
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
+from support import MlflowServer, registry_seed
 
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing
@@ -26,9 +21,7 @@ from mlops_jupyter.errors import BadInput, Forbidden
 from mlops_jupyter.server import mlflow_users
 
 ROOT = Path(__file__).resolve().parents[2]
-MLFLOW = Path(sys.executable).with_name("mlflow")
 ADMIN = ("mlops-service", "service-" + "s" * 24)
-STARTUP_SECONDS = 120
 AUTH_INI = """[mlflow]
 default_permission = READ
 database_uri = sqlite:///{db}
@@ -36,69 +29,6 @@ admin_username = {user}
 admin_password = {password}
 authorization_function = mlflow.server.auth:authenticate_request_basic_auth
 """
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _seed():
-    """The registry tests' seed module (built once per session, whichever directory asks first)."""
-    name = "mlops_registry_seed"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "registry" / "seed.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-class Server:
-    def __init__(self, workdir: Path, home: Path):
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        ini = workdir / "basic_auth.ini"
-        ini.write_text(AUTH_INI.format(db=workdir / "auth.db", user=ADMIN[0], password=ADMIN[1]))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLOPS_", "MLFLOW_"))}
-        env.update(MLFLOW_AUTH_CONFIG_PATH=str(ini), MLFLOW_FLASK_SERVER_SECRET_KEY="mlops-test-secret")
-        self.process = subprocess.Popen(
-            [
-                *(str(MLFLOW), "server", "--app-name", "basic-auth"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-                *("--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}", "--workers", "1"),
-                *("--default-artifact-root", str(home / "artifacts")),
-            ],
-            cwd=workdir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def wait_until_serving(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not self.log or "Application startup complete" not in self.log[-1]:
-            try:
-                self.log.append(self.lines.get(timeout=max(0.0, deadline - time.monotonic())))
-            except queue.Empty:
-                raise AssertionError(f"mlflow server never came up:\n{''.join(self.log)}") from None
-
-    def stop(self, log_file: Path) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        while not self.lines.empty():
-            self.log.append(self.lines.get())
-        log_file.write_text("".join(self.log))
 
 
 @pytest.fixture(scope="module")
@@ -109,21 +39,24 @@ def server(tmp_path_factory):
         os.environ.pop(key, None)
     workdir = tmp_path_factory.mktemp("mlflow-auth")
     home = _testing.fresh_home(workdir / "service")
-    seed_module = _seed()
+    seed_module = registry_seed()
     seed = seed_module.get(tmp_path_factory.getbasetemp() / "registry-seed")
     seed_module.install(seed, home)
     for label in ("weak", "mid", "strong"):
         mlops.register(seed.runs[label], name="churn")
     _testing.reset_state()
     os.environ.pop("MLOPS_HOME")
-    running = Server(workdir, home)
+    ini = workdir / "basic_auth.ini"
+    ini.write_text(AUTH_INI.format(db=workdir / "auth.db", user=ADMIN[0], password=ADMIN[1]))
+    env = {"MLFLOW_AUTH_CONFIG_PATH": str(ini), "MLFLOW_FLASK_SERVER_SECRET_KEY": "mlops-test-secret"}
+    args = ("--app-name", "mlops-auth", "--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}")
+    args += ("--default-artifact-root", str(home / "artifacts"))
     try:
-        running.wait_until_serving()
-        running.home = home
-        print(f"\nmlflow server with basic auth up in {time.perf_counter() - began:.1f} s")
-        yield running
+        with MlflowServer(*args, log=workdir / "mlflow-server.log", cwd=workdir, env=env) as running:
+            running.home = home
+            print(f"\nmlflow server with basic auth up in {time.perf_counter() - began:.1f} s")
+            yield running
     finally:
-        running.stop(workdir / "mlflow-server.log")
         _testing.reset_state()
         print(f"\nmlflow-auth module (server up to server down): {time.perf_counter() - began:.1f} s")
 
@@ -189,6 +122,32 @@ def test_a_user_tracks_runs_but_cannot_move_an_alias_or_delete_a_version(
             direct.delete_model_version("churn", "1")
         assert {v.version for v in direct.search_model_versions("name='churn'")} == {"1", "2", "3"}
     assert aliases(server) == {}
+
+
+def test_only_the_service_creates_or_renames_a_registered_model_so_no_one_can_squat_a_name(
+    server, dev_password
+):
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    with account("dev", dev_password):
+        direct = MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+        with pytest.raises(MlflowException, match="created and renamed by the mlops governance service"):
+            direct.create_registered_model("fraud")
+        with pytest.raises(MlflowException, match="403"):
+            direct.rename_registered_model("churn", "churn-old")
+        mlflow.set_registry_uri(server.url)
+        try:  # prompts are registered models too, and stay open to every account
+            prompt = mlflow.genai.register_prompt("greeting", "Hello {{name}}")
+        finally:
+            mlflow.set_registry_uri("")
+        assert prompt.version == 1
+    with account(*ADMIN):
+        service = admin_client(server)
+        assert {m.name for m in service.search_registered_models()} == {"churn"}
+        service.create_registered_model("fraud")  # the service's account may
+        assert {m.name for m in service.search_registered_models()} == {"churn", "fraud"}
 
 
 def test_the_governance_service_s_admin_account_moves_the_alias(server, dev_password, monkeypatch):
