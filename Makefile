@@ -19,7 +19,7 @@ LOWEST_BIN    := $(CURDIR)/$(LOWEST)/bin
 # kernel starts, our own code rather than the libraries'): kernel choice, the papermill corpus,
 # the Dask cluster, and the journal's crash and outage tests. The deselected test captures a
 # warning that only newer MLflow and scikit-learn emit.
-LOWEST_TESTS  := tests/tracking tests/registry tests/pipelines tests/test_extras.py
+LOWEST_TESTS  := tests/tracking tests/registry tests/pipelines tests/data tests/test_extras.py
 LOWEST_SKIP   := not browser and not slow
 LOWEST_IGNORE := $(addprefix --ignore tests/, tracking/test_journal.py pipelines/test_kernel_choice.py \
                    pipelines/test_corpus.py pipelines/test_dask.py)
