@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -81,6 +82,9 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
         "--preheat_kernel=True",
         "--pool_size=1",
     ]
+    # A stop by SIGTERM or a closed terminal's SIGHUP unwinds like Ctrl-C: Voila goes down too.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, lambda number, _frame: sys.exit(128 + number))
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait_ready(process, ip, port, ready)

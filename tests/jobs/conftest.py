@@ -73,6 +73,18 @@ def ended(name: str, count: int = 1, timeout: float = 90):
     return list(reversed(wait_for(enough, timeout, 0.2, f"{count} ended firing(s) of {name}")))
 
 
+def first_ended(name: str, timeout: float = 90):
+    """Wait until job ``name``'s first firing (by due time) has ended; return it. A later firing
+    may end before it on a busy machine, so the first to end is not always the first."""
+    done = ("succeeded", "failed", "timeout", "checks_failed", "skipped")
+
+    def oldest():
+        firings = history(name)
+        return firings[-1] if firings and firings[-1].status in done else None
+
+    return wait_for(oldest, timeout, 0.2, f"the first firing of {name} to end")
+
+
 class SchedulerProcess:
     """A real `mlops scheduler` child process on the test's store."""
 

@@ -19,7 +19,7 @@ import psutil
 import mlops_jupyter as mlops
 from mlops_jupyter import _testing
 
-from .conftest import ended, history, mlops_cli, wait_for
+from .conftest import ended, first_ended, history, mlops_cli, wait_for
 
 CHAOS_PARAMETERS = 'mode = "ok"\npause = 0.0\n'
 CHAOS = [
@@ -233,14 +233,14 @@ def test_missed_firings_follow_the_jobs_policy_and_say_so(validated, scheduler_p
     mlops.schedule(path, "*/2 * * * * *", name="skips", parameters={"mode": "ok"}, missed="skip")
     time.sleep(7)  # no scheduler runs: firings are missed
     scheduler_process("--grace", "0.2")
-    first = ended("catches-up", 1)[0]
+    first = first_ended("catches-up")
     mlops.pause_job("catches-up")
     assert first.status == "succeeded" and "were missed" in first.note
     if first.trigger == "catch-up":
         assert first.note.endswith("policy catch-up: ran once for them")
     else:  # the scheduler came up within the grace of a due time: that one was on time
         assert first.trigger == "schedule" and first.note.endswith("ran the latest")
-    skipped = ended("skips", 1)[0]
+    skipped = first_ended("skips")
     assert "were missed" in skipped.note
     if skipped.status == "skipped":
         assert skipped.run_id is None and skipped.note.endswith("policy skip: not run")

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,8 +68,11 @@ def served(report_store, tmp_path_factory):
     if not match:
         stop(process)
         pytest.fail(f"mlops report printed {line!r}:\n{log.read_text()[-3000:]}")
+    voila = psutil.Process(process.pid).children(recursive=True)
     yield match.group(1)
-    stop(process)
+    stop(process)  # SIGTERM, as a process manager stops it: Voila and its kernels go too
+    _, alive = psutil.wait_procs(voila, timeout=30)
+    assert not alive, f"left running after mlops report stopped: {[p.cmdline()[:4] for p in alive]}"
 
 
 @pytest.fixture(scope="module")
