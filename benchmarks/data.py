@@ -15,7 +15,7 @@ hashing, measured in the same run.
 Expectations: one pandera DataFrameSchema (dtypes, ranges, nullability, uniqueness, a custom
 check) on 1M rows, validated through ``mlops.expect`` and by ``schema.validate(df,
 lazy=True)`` directly. Target: mlops.expect within 1.5x of pandera. Each figure is the best of
-``--repeat`` runs, so a busy machine's noise does not decide the ratio.
+``--repeat`` runs, baseline and ours in turns, so a busy machine's noise does not decide the ratio.
 """
 
 from __future__ import annotations
@@ -27,13 +27,16 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = time.perf_counter
 
 
-def best(fn, repeat: int) -> float:
-    times = []
+def best(baseline, ours, repeat: int) -> tuple[float, float]:
+    """The best of ``repeat`` runs of each, taken in turns: a machine slowing down or speeding up
+    part-way through weighs on both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        start = clock()
-        fn()
-        times.append(clock() - start)
-    return min(times)
+        for fn, taken in zip((baseline, ours), times, strict=True):
+            start = clock()
+            fn()
+            taken.append(clock() - start)
+    return min(times[0]), min(times[1])
 
 
 def fingerprints(rows: int, cols: int, repeat: int) -> None:
@@ -64,8 +67,9 @@ def fingerprints(rows: int, cols: int, repeat: int) -> None:
         (f"{cols} floats, strided (one C-ordered array)", strided),
         (f"{mixed.shape[1]} mixed (2-D floats, ints, Int64, ...)", mixed),
     ):
-        row_hashing = best(lambda f=frame: pd.util.hash_pandas_object(f).sum(), repeat)
-        took = best(lambda f=frame: fingerprint(f), repeat)
+        row_hashing, took = best(
+            lambda f=frame: pd.util.hash_pandas_object(f).sum(), lambda f=frame: fingerprint(f), repeat
+        )
         contiguous_rows = contiguous_rows or row_hashing
         verdict = "ok" if took <= 0.5 and row_hashing / took >= 10 else "MISSED"
         if frame is mixed:  # the target is stated for numeric frames; strings hash value by value
@@ -111,8 +115,7 @@ def expectations(rows: int, repeat: int) -> None:
 
     report = expect(frame, schema, log=False)
     assert not report.passed
-    pandera_s = best(direct, repeat)
-    ours = best(lambda: expect(frame, schema, log=False), repeat)
+    pandera_s, ours = best(direct, lambda: expect(frame, schema, log=False), repeat)
     ratio = ours / pandera_s
     print(f"expectations {rows:,} rows, 4 columns, 1,000 failing rows")
     print(f"  pandera schema.validate(lazy=True)  {pandera_s:8.3f} s   (baseline)")

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from pathlib import Path
@@ -29,6 +30,9 @@ from ..errors import BadInput, missing_extra
 # long enough for the per-call cost not to count even in very wide frames.
 _STEP_BYTES = 1 << 19
 _MIN_ROWS = 256
+# Blocks from this size on are hashed by up to _MAX_THREADS threads, each a share of the columns.
+_THREADED_BYTES = 1 << 25
+_MAX_THREADS = 4
 _FILE_BLOCK = 1 << 20
 ACCEPTED = "A fingerprint is taken of a pandas DataFrame or Series, a NumPy array, or a file path."
 
@@ -158,14 +162,35 @@ def _block_digests(group: list[tuple[int, np.ndarray]], xxh) -> dict[int, str]:
     rows = np.lib.stride_tricks.as_strided(
         first, shape=(n, width), strides=(first.strides[0], itemsize), writeable=False
     )
-    step = max(_MIN_ROWS, _STEP_BYTES // (width * itemsize))
-    buffer = np.empty((width, min(step, n)), first.dtype)
+    # Large blocks are split by columns over the cores: the copy and xxh3 both release the GIL.
+    parts = min(os.cpu_count() or 1, _MAX_THREADS, width) if rows.nbytes >= _THREADED_BYTES else 1
+    bounds = [width * k // parts for k in range(parts + 1)]
+    slices = [
+        (lo, {i: o - lo for i, o in offsets.items() if lo <= o < hi})
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+    slices = [(lo, own) for lo, own in slices if own]
+    if len(slices) == 1:
+        return _hash_columns(rows, *slices[0], xxh)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(slices)) as pool:
+        done = pool.map(lambda part: _hash_columns(rows, *part, xxh), slices)
+        return {i: digest for digests in done for i, digest in digests.items()}
+
+
+def _hash_columns(rows: np.ndarray, lo: int, own: dict[int, int], xxh) -> dict[int, str]:
+    """Hash columns ``lo + offset`` of ``rows``, a step of rows at a time, transposed in cache."""
+    rows = rows[:, lo : lo + max(own.values()) + 1]
+    n, width = rows.shape
+    step = max(_MIN_ROWS, _STEP_BYTES // (width * rows.itemsize))
+    buffer = np.empty((width, min(step, n)), rows.dtype)
     # each column's row of the buffer as bytes, made once: per-step slicing stays cheap
-    lines = [(xxh.xxh3_128(), memoryview(buffer[offset].view(np.uint8))) for offset in offsets.values()]
+    lines = [(xxh.xxh3_128(), memoryview(buffer[offset].view(np.uint8))) for offset in own.values()]
     for start in range(0, n, step):
         part = rows[start : start + step]
         np.copyto(buffer[:, : len(part)], part.T)
-        size = len(part) * itemsize
+        size = len(part) * rows.itemsize
         for hasher, line in lines:
             hasher.update(line[:size])
-    return {i: hasher.hexdigest() for i, (hasher, _) in zip(offsets, lines, strict=True)}
+    return {i: hasher.hexdigest() for i, (hasher, _) in zip(own, lines, strict=True)}
