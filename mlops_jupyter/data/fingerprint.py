@@ -166,8 +166,7 @@ def _block_digests(group: list[tuple[int, np.ndarray]], xxh) -> dict[int, str]:
     parts = min(os.cpu_count() or 1, _MAX_THREADS, width) if rows.nbytes >= _THREADED_BYTES else 1
     bounds = [width * k // parts for k in range(parts + 1)]
     slices = [
-        (lo, {i: o - lo for i, o in offsets.items() if lo <= o < hi})
-        for lo, hi in itertools.pairwise(bounds)
+        (lo, {i: o - lo for i, o in offsets.items() if lo <= o < hi}) for lo, hi in itertools.pairwise(bounds)
     ]
     slices = [(lo, own) for lo, own in slices if own]
     if len(slices) == 1:
@@ -175,7 +174,7 @@ def _block_digests(group: list[tuple[int, np.ndarray]], xxh) -> dict[int, str]:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(len(slices)) as pool:
-        done = pool.map(lambda part: _hash_columns(rows, *part, xxh), slices)
+        done = pool.map(lambda part: _hash_columns(rows, part[0], part[1], xxh), slices)
         return {i: digest for digests in done for i, digest in digests.items()}
 
 

@@ -129,3 +129,13 @@ def test_frames_built_from_two_d_arrays_fingerprint_like_their_columns():
     wide = rng.random((rows, 9))
     assert fingerprint(wide[:, ::2]) == fingerprint(np.ascontiguousarray(wide[:, ::2]))
     assert fingerprint(wide[:, ::2]) != fingerprint(wide[:, 1::2])
+
+
+def test_a_large_two_d_block_hashed_by_several_threads_fingerprints_like_its_columns():
+    rng = np.random.default_rng(3)
+    big = pd.DataFrame(rng.random((900_001, 7)))  # 50 MB: past the size hashed column share by thread
+    assert fingerprint(big) == fingerprint(_by_column(big))
+    assert fingerprint(big.iloc[:, 1:]) == fingerprint(_by_column(big.iloc[:, 1:]))
+    changed = big.copy()
+    changed.iloc[900_000, 6] += 1.0  # the last value of the last thread's last column
+    assert fingerprint(pd.DataFrame(changed.to_numpy())) != fingerprint(big)
