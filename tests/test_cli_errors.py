@@ -106,7 +106,8 @@ def test_an_unreachable_tracking_server_fails_fast_naming_it_without_its_passwor
     done, elapsed = mlops(*command, cwd=mlops_home.parent, env={"MLOPS_TRACKING_URI": uri})
 
     assert done.returncode == UNAVAILABLE, done.stderr
-    assert elapsed < 10
+    # MLflow's own retries would take minutes; the margin is for a busy machine's start-up
+    assert elapsed < 60
     assert done.stderr.startswith(
         f"error: the tracking server at {uri.replace('s3cret', '***')} cannot be reached"
     )
@@ -119,7 +120,8 @@ def test_an_unreachable_mlops_database_fails_fast_naming_it_without_its_password
     done, elapsed = mlops("jobs", cwd=mlops_home.parent, env={"MLOPS_JOBS_URL": url})
 
     assert done.returncode == UNAVAILABLE, done.stderr
-    assert elapsed < 10
+    # MLflow's own retries would take minutes; the margin is for a busy machine's start-up
+    assert elapsed < 60
     assert done.stderr.startswith(
         f"error: the mlops database at {url.replace('s3cret', '***')} cannot be reached"
     )
