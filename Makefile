@@ -30,14 +30,18 @@ LOWEST_DESELECT := tests/tracking/test_kernel_tracking.py::test_warnings_from_au
 demo: $(INSTALLED)
 	$(BIN)/mlops demo
 
+# Three pytest-xdist workers, a test file each at a time: most tests wait on kernels, servers
+# and browsers, so three keep 2 cores busy (the suite takes about half its serial time).
+XDIST := -n 3 --dist loadfile
+
 test: $(INSTALLED) system-deps check-extension lint
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest $(XDIST)
 	$(MAKE) --no-print-directory test-lowest
 
 test-lowest: $(LOWEST)/.installed
 	$(LOWEST_BIN)/jupyter server extension list 2>&1 | grep -E "mlops_jupyter.*OK"
 	$(LOWEST_BIN)/jupyter labextension list 2>&1 | grep -E "mlops-jupyter.*enabled.*OK"
-	PATH="$(LOWEST_BIN):$$PATH" $(LOWEST_BIN)/python -m pytest -m "$(LOWEST_SKIP)" \
+	PATH="$(LOWEST_BIN):$$PATH" $(LOWEST_BIN)/python -m pytest $(XDIST) -m "$(LOWEST_SKIP)" \
 	  $(LOWEST_IGNORE) --deselect $(LOWEST_DESELECT) --durations=10 $(LOWEST_TESTS)
 
 $(VENV)/bin/python:

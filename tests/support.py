@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -91,3 +92,36 @@ def reset_shell(ip) -> None:
         ip.reset(new_session=False)
     finally:
         ip.displayhook.do_full_cache = full_cache
+
+
+class Kernel:
+    """A real IPython kernel, driven as JupyterLab drives it (on IPC sockets: no port races)."""
+
+    def __init__(self, env: dict, cwd: Path):
+        from jupyter_client import KernelManager
+
+        self.km = KernelManager(kernel_name="python3", transport="ipc")
+        self.km.ip = os.path.join(tempfile.mkdtemp(prefix="mlops-k"), "kernel")
+        self.km.start_kernel(env=env, cwd=str(cwd))
+        self.client = self.km.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+
+    def run(self, code: str, timeout: float = 120) -> list[dict]:
+        outputs = []
+        reply = self.client.execute_interactive(
+            code, timeout=timeout, output_hook=lambda msg: outputs.append(msg["content"])
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return outputs
+
+    def stdout(self, code: str) -> str:
+        return "".join(o["text"] for o in self.run(code) if o.get("name") == "stdout")
+
+    def pid(self) -> int:
+        return int(self.stdout("import os; print(os.getpid())"))
+
+    def stop(self):
+        self.client.stop_channels()
+        if self.km.is_alive():
+            self.km.shutdown_kernel(now=True)

@@ -128,7 +128,9 @@ def test_a_scheduler_killed_mid_run_is_recovered_by_the_next_one(
     )
     doomed = scheduler_process("--lease", "5")
     mlops.run_job("slow")
-    wait_for(lambda: trace(project, "slow-once"), 60, what="the notebook to start")
+    # Killed once the kernel sleeps in the slow cell, not before: killed earlier, the retry
+    # would be the first to reach that cell and sleep in its turn.
+    wait_for(lambda: (project / "trace" / "slow-once.done").exists(), 60, what="the slow cell to start")
     ((kernel_pid, run_id),) = trace(project, "slow-once")
     doomed.kill()
     assert [f.status for f in history("slow")] == ["running"]  # nobody is left to say otherwise

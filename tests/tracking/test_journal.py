@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from jupyter_client import KernelManager
+from support import Kernel
 
 from tests.conftest import kernel_env
 
@@ -38,42 +38,12 @@ def until(condition, seconds: float = 120, what: str = "condition"):
     return found
 
 
-class Kernel:
-    """A real IPython kernel, driven as JupyterLab drives it."""
-
-    def __init__(self, home: Path, env: dict | None = None):
-        self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(env=kernel_env(home) | (env or {}), cwd=str(home.parent))
-        self.client = self.km.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=120)
-
-    def run(self, code: str, timeout: float = 120) -> list[dict]:
-        outputs = []
-        reply = self.client.execute_interactive(
-            code, timeout=timeout, output_hook=lambda msg: outputs.append(msg["content"])
-        )
-        assert reply["content"]["status"] == "ok", reply["content"]
-        return outputs
-
-    def stdout(self, code: str) -> str:
-        return "".join(o["text"] for o in self.run(code) if o.get("name") == "stdout")
-
-    def pid(self) -> int:
-        return int(self.stdout("import os; print(os.getpid())"))
-
-    def stop(self):
-        self.client.stop_channels()
-        if self.km.is_alive():
-            self.km.shutdown_kernel(now=True)
-
-
 @pytest.fixture
 def kernel(mlops_home):
     started = []
 
     def start(env: dict | None = None) -> Kernel:
-        started.append(Kernel(mlops_home, env))
+        started.append(Kernel(kernel_env(mlops_home) | (env or {}), cwd=mlops_home.parent))
         return started[-1]
 
     yield start

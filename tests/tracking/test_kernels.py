@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from click.testing import CliRunner
+from support import Kernel
 
 from mlops_jupyter.cli import cli
 from mlops_jupyter.tracking.notebook import file_version, short
 from mlops_jupyter.tracking.writer import VERSIONS_EXPERIMENT
+from tests.conftest import kernel_env
 
 
 def user_runs(client, experiment):
@@ -86,23 +89,36 @@ def test_two_kernels_tracking_into_one_sqlite_store_lose_nothing(run_notebook, c
     assert {r.info.status for r in runs} == {"FINISHED"}
 
 
-def test_unreachable_store_warns_under_the_cell_and_the_cell_still_runs(
-    run_notebook, mlops_home, monkeypatch
-):
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    nb, _ = run_notebook(
-        [
-            "import os; os.environ['MLOPS_TRACKING_URI'] = 'http://127.0.0.1:9'",
-            "%load_ext mlops_jupyter",
-            "%%mlops track -e unreachable --metrics m\nm = 41 + 1\nprint('cell ran', m)",
-            "%mlops status",
-        ]
-    )
-    outputs = nb.cells[2].outputs
-    texts = json.dumps(outputs)
-    assert "cell ran 42" in texts
-    assert "tracking pending" in texts and "127.0.0.1" in texts  # kept in the journal for later
-    assert "failed runs:    1" in json.dumps(nb.cells[3].outputs)
+def test_unreachable_store_warns_under_the_cell_and_the_cell_still_runs(mlops_home):
+    """The notice replaces the cell's "logging…" line once the writer gives up, which may be
+    after the cell has ended: read every message the kernel sends, as a frontend does."""
+    env = kernel_env(mlops_home) | {
+        "MLOPS_TRACKING_URI": "http://127.0.0.1:9",
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+    }
+    kernel = Kernel(env, cwd=mlops_home.parent)
+    try:
+        kernel.run("%load_ext mlops_jupyter")
+        cell = kernel.client.execute(
+            "%%mlops track -e unreachable --metrics m\nm = 41 + 1\nprint('cell ran', m)"
+        )
+        printed, displays, notice = "", set(), None
+        deadline = time.monotonic() + 120
+        while notice is None:
+            msg = kernel.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            kind, content, parent = msg["msg_type"], msg["content"], msg["parent_header"].get("msg_id")
+            if kind == "stream" and parent == cell:
+                printed += content["text"]
+            elif kind == "display_data" and parent == cell:
+                displays.add(content["transient"]["display_id"])
+            elif kind == "update_display_data" and content["transient"]["display_id"] in displays:
+                if "logging" not in content["data"]["text/html"]:
+                    notice = content["data"]["text/html"]
+        assert printed == "cell ran 42\n"
+        assert "tracking pending" in notice and "127.0.0.1" in notice  # kept in the journal for later
+        assert "failed runs:    1" in kernel.stdout("%mlops status")
+    finally:
+        kernel.stop()
 
 
 def test_load_ext_imports_nothing_heavy():
