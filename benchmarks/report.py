@@ -10,7 +10,8 @@ logged with the champion's run, and ``--monitoring`` monitoring runs (drift shar
 Then, for each model, in the same run: the time the report's data takes to gather in-process,
 section by section, and the page served for real by ``mlops report`` (Voila) and loaded in
 Debian's Chromium: time from navigation to the summary (target <= 5 s for ``big``) and to all
-charts; then the same page as the sidebar's "Open report" opens it, inside a real Jupyter server.
+charts; then the same page as the sidebar's "Open report" opens it, inside a real Jupyter server
+(at once after the Models view listed the models, and with the report's kernel warm).
 The ratio big / small shows what the model's history costs beyond Voila's own start.
 """
 
@@ -131,21 +132,27 @@ def page_times(browser, project: Path, model: str) -> list[tuple[float, float]]:
         process.wait(20)
 
 
-def in_server_times(browser, project: Path, model: str) -> list[tuple[float, float]]:
-    """The same two visits to the sidebar's "Open report" page: Voila's handler inside a real
-    Jupyter server (``/mlops/report``), which starts a kernel for each visit (no preheating)."""
+def in_server_times(browser, project: Path, model: str) -> dict[str, tuple[float, float]]:
+    """Visits to the sidebar's "Open report" page, Voila's handler inside a real Jupyter server
+    (``/mlops/report``), following the sidebar: the Models view lists the models (which starts
+    warming the report's kernel), then the user clicks. Three visits: at once (the kernel is still
+    warming), once the warm kernel is ready, and again once the pool has warmed the next one."""
     import secrets
     import socket
     import urllib.request
+
+    from mlops_jupyter.reports import READY
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     token = secrets.token_hex(16)
+    ready = project / f"report-ready-{model}"  # a line per warm kernel (reports.warm_up)
     env = {
         **os.environ,
         "MLOPS_HOME": str(project / ".mlops"),
         "JUPYTER_CONFIG_DIR": str(project / ".jupyter"),
+        READY: str(ready),
     }
     command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root"]
     command += [
@@ -158,22 +165,39 @@ def in_server_times(browser, project: Path, model: str) -> list[tuple[float, flo
         command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}/"
+
+    def get(path: str) -> int:
+        request = urllib.request.Request(base + path, headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status
+
+    def warm(kernels: int) -> None:
+        """Until the pool's n-th kernel is warm (each adds a line to ``ready``)."""
+        deadline = time.monotonic() + 300
+        while not ready.exists() or len(ready.read_text().splitlines()) < kernels:
+            if time.monotonic() > deadline:  # a file kernels write: nothing to subscribe to
+                raise RuntimeError(f"the report's kernel {kernels} did not warm up within 300 s")
+            time.sleep(0.1)
+
     try:
         deadline = time.monotonic() + 120
         while True:  # polling a port that is not open yet: nothing to wait on
             try:
-                request = urllib.request.Request(
-                    base + "mlops/api/status", headers={"Authorization": f"token {token}"}
-                )
-                with urllib.request.urlopen(request, timeout=5) as answer:
-                    if answer.status == 200:
-                        break
+                if get("mlops/api/status") == 200:
+                    break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("jupyter server did not start") from None
                 time.sleep(0.25)
         url = f"{base}mlops/report?model={model}&alias=champion&token={token}"
-        return [visit(browser, url, 4 if model == "big" else 3) for _ in range(2)]
+        charts = 4 if model == "big" else 3
+        get("mlops/api/models")  # the sidebar's Models view
+        times = {"at once": visit(browser, url, charts)}
+        warm(2)
+        times["warm"] = visit(browser, url, charts)
+        warm(3)
+        times["next warm"] = visit(browser, url, charts)
+        return times
     finally:
         process.terminate()
         process.wait(20)
@@ -232,9 +256,10 @@ def main() -> None:
         print(f"{'big / small, ' + label:<32}{ratio[0]:>13.2f}x{ratio[1]:>16.2f}x")
     print(f"\n{'in the Jupyter server (sidebar)':<32}{'to summary s':>14}{'to all charts s':>17}")
     for m in ("small", "big"):
-        for label, (summary, everything) in zip(("first visit", "next visit"), in_server[m], strict=True):
+        for label, (summary, everything) in in_server[m].items():
             print(f"{m + ', ' + label:<32}{summary:>14.2f}{everything:>17.2f}")
-    for where, times in (("mlops report", pages["big"]), ("in the Jupyter server", in_server["big"])):
+    warm_visits = [in_server["big"]["warm"], in_server["big"]["next warm"]]
+    for where, times in (("mlops report", pages["big"]), ("in the Jupyter server, warm", warm_visits)):
         worst = max(summary for summary, _ in times)
         verdict = "met" if worst <= 5 else "NOT met"
         visits = f"visits {times[0][0]:.2f} s, {times[1][0]:.2f} s"

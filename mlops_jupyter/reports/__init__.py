@@ -76,8 +76,8 @@ READY = "MLOPS_REPORT_READY"
 def warm_up() -> None:
     """Load MLflow and open the tracking store and the mlops database, so a report reads at once.
 
-    When ``MLOPS_REPORT_READY`` names a file, it is created then: ``mlops report`` prints the
-    page's URL once Voila's preheated kernel has got this far.
+    When ``MLOPS_REPORT_READY`` names a file, the kernel's Voila id is added to it then as a line:
+    ``mlops report`` prints the page's URL once Voila's preheated kernel has got this far.
     """
     import os
 
@@ -87,4 +87,5 @@ def warm_up() -> None:
     client().search_experiments(max_results=1)
     audit.entries(limit=1)
     if os.environ.get(READY):
-        Path(os.environ[READY]).touch()
+        with open(os.environ[READY], "a") as ready:  # a line per kernel: a pool's next one shows too
+            ready.write(os.environ.get("VOILA_KERNEL_ID", "warm") + "\n")

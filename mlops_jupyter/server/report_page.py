@@ -1,7 +1,9 @@
 """``/mlops/report?model=M&alias=A``: a model's report page, served by Voila inside this Jupyter server.
 
 The page is Voila's own handler on the report notebook shipped with the package: it runs under
-the server's authentication (the user's identity), reads only, and leaves our sidebar out.
+the server's authentication (the user's identity), reads only, and leaves our sidebar out. A
+preheated kernel (:mod:`.report_kernels`) serves each visit unless ``c.MlopsJupyter.report_preheat``
+is False.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from jupyter_server.utils import url_path_join
 
 ROUTE = "mlops/report"
 NOTEBOOK = "model_report.ipynb"
+KERNELS = "mlops_report_kernels"  # web_app.settings key: the ReportKernels, when preheating
 
 
 def handlers(serverapp, base_url: str) -> list[tuple]:
@@ -26,16 +29,44 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
     contents = FileContentsManager(root_dir=str(folder), parent=serverapp)
     voila = VoilaConfiguration(parent=serverapp)
     voila.extension_denylist = ["mlops-jupyter"]  # our sidebar has no place in a report
-
-    class ReportPageHandler(TornadoVoilaHandler):
-        @property
-        def contents_manager(self):  # the report notebook's folder, not the user's files
-            return contents
-
     options = {
         "config": serverapp.config,
         "template_paths": collect_template_paths(["voila", "nbconvert"], voila.template),
         "voila_configuration": voila,
         "notebook_path": NOTEBOOK,
     }
-    return [(url_path_join(base_url, ROUTE), ReportPageHandler, options)]
+    routes: list[tuple] = []
+    pool = None
+    if serverapp.config.get("MlopsJupyter", {}).get("report_preheat", True):
+        from .report_kernels import QUERY_ROUTE, QueryHandler, ReportKernels
+
+        pool = ReportKernels(serverapp, NOTEBOOK, options, contents, voila)
+        serverapp.web_app.settings[KERNELS] = pool
+        routes.append((url_path_join(base_url, QUERY_ROUTE), QueryHandler))
+
+    class ReportPageHandler(TornadoVoilaHandler):
+        @property
+        def contents_manager(self):  # the report notebook's folder, not the user's files
+            return contents
+
+        @property
+        def kernel_manager(self):
+            return pool.manager if pool is not None and pool.manager is not None else super().kernel_manager
+
+        async def get(self, path=None):
+            if pool is not None:
+                pool.warm()  # a first visit waits for the kernel the pool is starting
+            await super().get(path)
+
+        def should_use_rendered_notebook(self, notebook_data, pool_size, *args) -> bool:
+            return pool_size > 0  # the pool's kernel, even while it is still getting ready
+
+    routes.append((url_path_join(base_url, ROUTE), ReportPageHandler, options))
+    return routes
+
+
+def warm(settings: dict) -> None:
+    """Start preheating the report's kernel (the Models view is open: a report may follow)."""
+    pool = settings.get(KERNELS)
+    if pool is not None:
+        pool.warm()

@@ -220,4 +220,5 @@ def test_the_command_exits_at_once_with_its_code_and_no_traceback(argv, env, cod
     assert done.returncode == code, done.stderr
     assert done.stderr.startswith("error:") or "Error:" in done.stderr, done.stderr
     no_traceback(done.stdout + done.stderr)
-    assert time.monotonic() - started < 20, "the command lingered after refusing"  # dask alone would wait 30 s
+    # Under 20 s even on a loaded machine; a dask client left connecting would wait 30 s.
+    assert time.monotonic() - started < 20, "the command lingered after refusing"

@@ -3,6 +3,7 @@ file opened offline, each loaded in Debian's Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from mlops_jupyter.reports import READY
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -75,10 +78,12 @@ def served(report_store, tmp_path_factory):
     assert not alive, f"left running after mlops report stopped: {[p.cmdline()[:4] for p in alive]}"
 
 
-@pytest.fixture(scope="module")
-def jupyter(report_store, tmp_path_factory):
-    """A Jupyter server with our extension and Voila's, run by a viewer; yields (base URL, token)."""
-    base = tmp_path_factory.mktemp("server")
+@contextlib.contextmanager
+def jupyter_server(report_store, base: Path):
+    """A Jupyter server with our extension and Voila's, run by a viewer; yields (base URL, token).
+
+    Each kernel of the report page's pool writes its id to ``base/ready`` once warm.
+    """
     config = base / "config"
     config.mkdir()
     (config / "jupyter_server_config.json").write_text(
@@ -90,6 +95,7 @@ def jupyter(report_store, tmp_path_factory):
     env = store_env(report_store, user="vera") | {
         "JUPYTER_CONFIG_DIR": str(config),
         "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        READY: str(base / "ready"),
     }
     with open(base / "server.log", "wb") as out:
         process = subprocess.Popen(
@@ -121,8 +127,16 @@ def jupyter(report_store, tmp_path_factory):
                 stop(process)
                 pytest.fail("jupyter server did not start:\n" + (base / "server.log").read_text()[-3000:])
             time.sleep(0.25)  # polling a port that is not open yet: nothing to wait on
-    yield url, token
-    stop(process)
+    try:
+        yield url, token
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def jupyter(report_store, tmp_path_factory):
+    with jupyter_server(report_store, tmp_path_factory.mktemp("server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +213,46 @@ def test_a_viewer_opens_the_report_inside_the_jupyter_server(jupyter, reported, 
     from mlops_jupyter.governance.roles import role_of  # the server's user, as the page ran it
 
     assert role_of("vera") == "viewer"
+
+
+def get_json(url: str, token: str):
+    import urllib.request
+
+    ask = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(ask, timeout=60) as answer:
+        return json.load(answer)
+
+
+def wait_until(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)  # a file kernels write: nothing to subscribe to
+    return found
+
+
+def test_inside_the_jupyter_server_each_visit_gets_a_kernel_warmed_before_it(
+    report_store, reported, tmp_path, page
+):
+    with jupyter_server(report_store, tmp_path) as (url, token):
+        # The sidebar's Models view lists the models: the server starts warming the report's kernel.
+        assert "churn" in json.dumps(get_json(f"{url}mlops/api/models", token))
+        ready = tmp_path / "ready"
+
+        def warm_kernels() -> set[str]:
+            return set(ready.read_text().split()) - served if ready.exists() else set()
+
+        served: set[str] = set()
+        for _ in range(2):  # the first warm kernel, then the one the pool starts after it is used
+            warm = wait_until(warm_kernels, 120, "a warm kernel for the report")
+            page.goto(f"{url}mlops/report?model=churn&alias=champion&token={token}")
+            page.wait_for_selector("text=churn@champion is version 3")
+            config = page.evaluate("document.getElementById('jupyter-config-data').textContent")
+            kernel = json.loads(config)["kernelId"]
+            assert kernel in warm, (kernel, warm)
+            served.add(kernel)
+            page.goto("about:blank")
 
 
 def test_the_jupyter_server_refuses_the_page_without_a_login(jupyter, page):

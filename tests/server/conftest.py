@@ -42,6 +42,8 @@ def jp_server_config(jp_server_config):
             "identity_provider_class": TokenPerUser,
         },
         "TokenPerUser": {"user_tokens": {token: user for user, token in TOKENS.items()}},
+        # The REST API alone: the report page's preheated kernel is tested in tests/reports.
+        "MlopsJupyter": {"report_preheat": False},
     }
 
 
