@@ -78,9 +78,12 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
         f"--port={port}",
         f"--Voila.ip={ip}",
         DENYLIST,
-        # a kernel started and warmed up (imports, stores opened) before the page is asked for
+        # Kernels started and warmed up (imports, stores opened) before the page is asked for:
+        # two, so a second visit right after the first finds one warm too; the one replacing a
+        # used kernel starts 5 s later, not to compete with the page being shown.
         "--preheat_kernel=True",
-        "--pool_size=1",
+        "--pool_size=2",
+        "--VoilaKernelManager.fill_delay=5",
     ]
     # A stop by SIGTERM or a closed terminal's SIGHUP unwinds like Ctrl-C: Voila goes down too.
     for stop in (signal.SIGTERM, signal.SIGHUP):
