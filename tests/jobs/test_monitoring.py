@@ -4,6 +4,8 @@ retraining job → new version registered as challenger through the gate; champi
 from __future__ import annotations
 
 import shutil
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import mlops_jupyter as mlops
 
@@ -24,6 +26,9 @@ def test_a_drifting_batch_alerts_and_retrains_a_challenger_never_a_champion(
     assert mlops.validate(project / "monitor.ipynb").passed  # no drift on today's data
     assert mlops.validate(project / "score.ipynb").passed
 
+    # Schedules as a team writes them, timed not to fire during the test (its firings are run
+    # now): a firing at the top of the hour once doubled the monitor's firings and retrains.
+    later = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(minutes=30)
     mlops.schedule(
         project / "monitor_retrain.ipynb",
         None,
@@ -33,7 +38,7 @@ def test_a_drifting_batch_alerts_and_retrains_a_challenger_never_a_champion(
     )
     mlops.schedule(
         project / "monitor.ipynb",
-        "0 * * * *",
+        f"{later.minute} * * * *",
         name="monitor",
         parameters={"shift": 0.5},
         retrain_job="retrain",
@@ -41,7 +46,7 @@ def test_a_drifting_batch_alerts_and_retrains_a_challenger_never_a_champion(
     )
     mlops.schedule(
         project / "score.ipynb",
-        "0 6 * * *",
+        f"0 {(later.hour + 12) % 24} * * *",
         tz="Europe/Berlin",
         name="daily-scoring",
         parameters={"model_uri": "models:/cancer@champion"},

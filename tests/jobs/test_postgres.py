@@ -61,7 +61,8 @@ def test_two_schedulers_share_a_postgresql_store_without_doubling_and_recover_a_
     )
     second.kill()
     mlops.run_job("pg-slow")
-    wait_for(lambda: trace(project, "slow-once"), 60, what="the slow notebook to start")
+    # Killed once the kernel sleeps in the slow cell: killed a cell earlier, the retry would sleep.
+    wait_for(lambda: (project / "trace" / "slow-once.done").exists(), 60, what="the slow cell to start")
     first.kill()
     scheduler_process("--lease", "5")
     failed, retried = ended("pg-slow", 2, timeout=120)
