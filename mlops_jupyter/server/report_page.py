@@ -14,10 +14,10 @@ from jupyter_server.utils import url_path_join
 
 ROUTE = "mlops/report"
 NOTEBOOK = "model_report.ipynb"
-KERNELS = "mlops_report_kernels"  # web_app.settings key: the ReportKernels, when preheating
 
 
 def handlers(serverapp, base_url: str) -> list[tuple]:
+    import tornado.web
     from jupyter_server.services.contents.filemanager import FileContentsManager
     from voila.configuration import VoilaConfiguration
     from voila.paths import collect_template_paths
@@ -41,7 +41,6 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
         from .report_kernels import QUERY_ROUTE, QueryHandler, ReportKernels
 
         pool = ReportKernels(serverapp, NOTEBOOK, options, contents, voila)
-        serverapp.web_app.settings[KERNELS] = pool
         routes.append((url_path_join(base_url, QUERY_ROUTE), QueryHandler))
 
     class ReportPageHandler(TornadoVoilaHandler):
@@ -53,9 +52,10 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
         def kernel_manager(self):
             return pool.manager if pool is not None and pool.manager is not None else super().kernel_manager
 
+        @tornado.web.authenticated  # before warming: no kernel for a visitor without a login
         async def get(self, path=None):
             if pool is not None:
-                pool.warm()  # a first visit waits for the kernel the pool is starting
+                pool.warm()  # the first visit starts the pool and waits for its kernel
             await super().get(path)
 
         def should_use_rendered_notebook(self, notebook_data, pool_size, *args) -> bool:
@@ -63,10 +63,3 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
 
     routes.append((url_path_join(base_url, ROUTE), ReportPageHandler, options))
     return routes
-
-
-def warm(settings: dict) -> None:
-    """Start preheating the report's kernel (the Models view is open: a report may follow)."""
-    pool = settings.get(KERNELS)
-    if pool is not None:
-        pool.warm()

@@ -85,9 +85,7 @@ class ModelsHandler(MlopsHandler):
     @api
     async def get(self):
         from ...registry import service
-        from ..report_page import warm
 
-        warm(self.settings)  # "Open report" is one click away
         q = self.query(ListModelsQuery)
         page = await self.call(
             service.models, q.filter, q.max_results, q.page_token, with_metrics=q.with_metrics
