@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from mlops_jupyter.reports import READY
+from tests.jobs.conftest import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -215,23 +216,6 @@ def test_a_viewer_opens_the_report_inside_the_jupyter_server(jupyter, reported, 
     assert role_of("vera") == "viewer"
 
 
-def get_json(url: str, token: str):
-    import urllib.request
-
-    ask = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(ask, timeout=60) as answer:
-        return json.load(answer)
-
-
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)  # a file kernels write: nothing to subscribe to
-    return found
-
-
 def test_inside_the_jupyter_server_each_visit_gets_a_kernel_warmed_before_it(
     report_store, reported, tmp_path, page
 ):
@@ -251,7 +235,7 @@ def test_inside_the_jupyter_server_each_visit_gets_a_kernel_warmed_before_it(
 
         served = {visit()}  # the first visit starts the pool and waits for its first kernel
         for _ in range(2):  # then each visit finds the kernel the pool warmed after the last one
-            warm = wait_until(warm_kernels, 120, "a warm kernel for the report")
+            warm = wait_for(warm_kernels, 120, 0.2, "a warm kernel for the report")  # a file kernels write
             kernel = visit()
             assert kernel in warm, (kernel, warm)
             served.add(kernel)
