@@ -64,13 +64,15 @@ def _tracking_role(auth) -> int:
 
 
 def _refusal(exc, uri: str) -> MlopsError:
+    # By MLflow's error code, never by the text: a duplicate's message quotes the SQL with the new
+    # password's hash, whose hex digits can spell "401".
     text = str(exc)
-    if "401" in text or "403" in text:
+    if exc.get_http_status_code() in (401, 403):
         return Forbidden(
             f"the tracking server at {uri} refused the admin credentials",
             "Set MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD to its admin account (basic_auth.ini).",
         )
-    if "already exists" in text.lower() or "RESOURCE_ALREADY_EXISTS" in text:
+    if exc.error_code == "RESOURCE_ALREADY_EXISTS":
         return BadInput(
             "an MLflow user of that name already exists; nothing after it was created",
             "Name only new users (MLflow's update-password API changes an existing one's password).",

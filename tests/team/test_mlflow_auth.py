@@ -181,3 +181,24 @@ def test_setting_up_accounts_refuses_a_wrong_admin_a_taken_name_and_a_file_store
     with account("dev", dev_password):  # a user cannot make accounts
         with pytest.raises(Forbidden):
             mlflow_users.add_users(["eve"], server.url)
+
+
+def test_a_taken_name_is_told_from_a_refusal_by_mlflows_error_code_not_by_digits_in_its_text():
+    """MLflow's message for a taken name quotes the SQL with the new password's hash: hex digits
+    that spell "401" once in a while made it read as "refused the admin credentials"."""
+    from mlflow.exceptions import MlflowException, RestException
+    from mlflow.protos.databricks_pb2 import UNAUTHENTICATED
+
+    taken = RestException(
+        {
+            "error_code": "RESOURCE_ALREADY_EXISTS",
+            "message": "User (username=dev) already exists. Error: (sqlite3.IntegrityError) UNIQUE constraint"
+            " failed [parameters: ('dev', 'scrypt:32768:8:1$Qx$9f4013e2a7', 0)]",
+        }
+    )
+    assert isinstance(mlflow_users._refusal(taken, "http://mlflow"), BadInput)
+    refused = MlflowException(
+        "API request to endpoint /api/2.0/mlflow/users/create failed with error code 401 != 200",
+        error_code=UNAUTHENTICATED,
+    )
+    assert isinstance(mlflow_users._refusal(refused, "http://mlflow"), Forbidden)
