@@ -64,11 +64,14 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
     """Run Voila on the report notebook until interrupted; print the page's URL once it listens."""
     from .. import config
     from ..errors import Unavailable
-    from ..reports import READY, notebook
+    from ..reports import READY, TEMPLATE, notebook, template_root
 
     port = port or _free_port(ip)
     ready = Path(tempfile.mkdtemp(prefix="mlops-report-")) / "ready"
     env = dict(os.environ, MLOPS_HOME=str(config.state_dir(create=False)), **{READY: str(ready)})
+    # Voila finds the page's template among the Jupyter data directories
+    data_dirs = [str(template_root()), os.environ.get("JUPYTER_PATH")]
+    env["JUPYTER_PATH"] = os.pathsep.join(d for d in data_dirs if d)
     command = [
         sys.executable,
         "-m",
@@ -78,6 +81,7 @@ def serve(query: dict[str, str], ip: str, port: int) -> None:
         f"--port={port}",
         f"--Voila.ip={ip}",
         DENYLIST,
+        f"--template={TEMPLATE}",
         # Kernels started and warmed up (imports, stores opened) before the page is asked for:
         # two, so a second visit right after the first finds one warm too; the one replacing a
         # used kernel starts 5 s later, not to compete with the page being shown.

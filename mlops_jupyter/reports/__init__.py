@@ -14,7 +14,17 @@ from pathlib import Path
 from .gather import ModelReport, parse_ref
 from .result import Report, section
 
-__all__ = ["ModelReport", "Report", "compare_aliases", "model_report", "notebook", "parse_ref", "warm_up"]
+__all__ = [
+    "TEMPLATE",
+    "ModelReport",
+    "Report",
+    "compare_aliases",
+    "model_report",
+    "notebook",
+    "parse_ref",
+    "template_root",
+    "warm_up",
+]
 
 
 def model_report(ref: str, compare: list[str] | str | None = None) -> Report:
@@ -68,6 +78,15 @@ def notebook() -> Path:
     if shipped.exists():
         return shipped
     return Path(__file__).resolve().parents[2] / "notebooks" / "model_report.ipynb"
+
+
+# The page's Voila template: the lab template, showing each section as soon as it has run.
+TEMPLATE = "mlops-report"
+
+
+def template_root() -> Path:
+    """The Jupyter data directory holding the page's template (``voila/templates/mlops-report``)."""
+    return Path(__file__).with_name("jupyter")
 
 
 READY = "MLOPS_REPORT_READY"

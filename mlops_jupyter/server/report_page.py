@@ -23,7 +23,7 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
     from voila.paths import collect_template_paths
     from voila.tornado.handler import TornadoVoilaHandler
 
-    from ..reports import notebook
+    from ..reports import TEMPLATE, notebook, template_root
 
     folder = Path(notebook()).parent
     contents = FileContentsManager(root_dir=str(folder), parent=serverapp)
@@ -31,7 +31,11 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
     voila.extension_denylist = ["mlops-jupyter"]  # our sidebar has no place in a report
     options = {
         "config": serverapp.config,
-        "template_paths": collect_template_paths(["voila", "nbconvert"], voila.template),
+        # our template first: its index.html.j2 extends the lab template that follows
+        "template_paths": [
+            str(template_root() / "voila" / "templates" / TEMPLATE),
+            *collect_template_paths(["voila", "nbconvert"], voila.template),
+        ],
         "voila_configuration": voila,
         "notebook_path": NOTEBOOK,
     }

@@ -241,6 +241,31 @@ def test_inside_the_jupyter_server_each_visit_gets_a_kernel_warmed_before_it(
             served.add(kernel)
 
 
+@pytest.mark.parametrize("where", ["mlops report", "jupyter server"])
+def test_the_text_shows_as_it_arrives_without_voilas_scripts_or_other_hosts(where, request, browser):
+    """The summary must not wait for the charts: Voila's own template hides every output until the
+    last cell has run and its scripts have loaded, and fetches a stylesheet from a CDN."""
+    if where == "mlops report":
+        url = request.getfixturevalue("served")
+    else:
+        base, token = request.getfixturevalue("jupyter")
+        url = f"{base}mlops/report?model=churn&alias=champion&token={token}"
+    context = browser.new_context(java_script_enabled=False)  # only what the server streamed
+    try:
+        requests: list[str] = []
+        context.route("**/*", lambda route: (requests.append(route.request.url), route.continue_()))
+        page = context.new_page()
+        page.set_default_timeout(LOAD_MS)
+        page.goto(url)
+        assert page.locator(".mlops-summary").is_visible()
+        assert "churn@champion is version 3" in page.inner_text("body")
+        assert page.locator(".mlops-audit-row").count() == 6
+        host = url.split("/")[2]
+        assert [u for u in requests if u.split("/")[2] != host] == []
+    finally:
+        context.close()
+
+
 def test_the_jupyter_server_refuses_the_page_without_a_login(jupyter, page):
     url, _ = jupyter
     response = page.goto(f"{url}mlops/report?model=churn&alias=champion")
