@@ -11,7 +11,8 @@ Then, for each model, in the same run: the time the report's data takes to gathe
 section by section, and the page served for real by ``mlops report`` (Voila) and loaded in
 Debian's Chromium: time from navigation to the summary (target <= 5 s for ``big``) and to all
 charts; then the same page as the sidebar's "Open report" opens it, inside a real Jupyter server
-(the first visit, which starts the report's kernel pool, then visits with the pool's kernel warm).
+(the Models view listed first, as the sidebar does, which starts the report's kernel pool; then
+three visits, each once the pool's kernel is warm).
 The ratio big / small shows what the model's history costs beyond Voila's own start.
 """
 
@@ -134,8 +135,8 @@ def page_times(browser, project: Path, model: str) -> list[tuple[float, float]]:
 
 def in_server_times(browser, project: Path, model: str) -> dict[str, tuple[float, float]]:
     """Visits to the sidebar's "Open report" page, Voila's handler inside a real Jupyter server
-    (``/mlops/report``). Three visits: the first (it starts the report's kernel pool and waits for
-    its kernel), then two more, each once the pool has warmed its next kernel."""
+    (``/mlops/report``). The models are listed first, as the sidebar's Models view does (the report's
+    kernel pool starts a few seconds later); then three visits, each once the pool's kernel is warm."""
     import secrets
     import socket
     import urllib.request
@@ -190,7 +191,12 @@ def in_server_times(browser, project: Path, model: str) -> dict[str, tuple[float
                 time.sleep(0.25)
         url = f"{base}mlops/report?model={model}&alias=champion&token={token}"
         charts = 4 if model == "big" else 3
-        times = {"first visit": visit(browser, url, charts)}  # starts the report's kernel pool
+        listed = time.perf_counter()
+        get("mlops/api/models")  # the sidebar's Models view: the report's kernel pool starts soon after
+        warm(1)
+        after = time.perf_counter() - listed
+        print(f"{model}: the report's first kernel was warm {after:.1f} s after the models list")
+        times = {"first visit": visit(browser, url, charts)}
         warm(2)
         times["warm"] = visit(browser, url, charts)
         warm(3)
@@ -256,11 +262,11 @@ def main() -> None:
     for m in ("small", "big"):
         for label, (summary, everything) in in_server[m].items():
             print(f"{m + ', ' + label:<32}{summary:>14.2f}{everything:>17.2f}")
-    warm_visits = [in_server["big"]["warm"], in_server["big"]["next warm"]]
-    for where, times in (("mlops report", pages["big"]), ("in the Jupyter server, warm", warm_visits)):
+    warm_visits = list(in_server["big"].values())
+    for where, times in (("mlops report", pages["big"]), ("in the Jupyter server", warm_visits)):
         worst = max(summary for summary, _ in times)
         verdict = "met" if worst <= 5 else "NOT met"
-        visits = f"visits {times[0][0]:.2f} s, {times[1][0]:.2f} s"
+        visits = "visits " + ", ".join(f"{summary:.2f} s" for summary, _ in times)
         print(f"target: summary within 5 s for 'big', {where}: {verdict} ({visits})")
 
 

@@ -6,10 +6,10 @@ report notebook up to ``wait_for_request()``; this module gives the in-server pa
 pool, using Voila's own pooling class over the *server's* kernel manager, so a pooled kernel is
 an ordinary server kernel (the page's websocket, culling and shutdown all find it).
 
-The pool starts with the first visit, which waits for its kernel; Voila refills it after each
-visit. Not earlier: warming runs partly on the server's event loop, and a server whose user never
-opens a report should not pay for it (on a loaded machine, warming when the Models view listed the
-models held up the sidebar's next answers). ``c.MlopsJupyter.report_preheat = False`` turns it off
+The pool starts a few seconds after the Models view (where "Open report" is) has been answered,
+or with the first visit if that comes first; Voila refills it after each visit. Not inside the
+models request: warming holds the server's event loop in short stretches, and under load, warming
+there held up the models list itself. ``c.MlopsJupyter.report_preheat = False`` turns it off
 (each visit then starts a cold kernel).
 """
 

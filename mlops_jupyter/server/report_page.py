@@ -14,6 +14,19 @@ from jupyter_server.utils import url_path_join
 
 ROUTE = "mlops/report"
 NOTEBOOK = "model_report.ipynb"
+KERNELS = "mlops_report_kernels"  # web_app.settings key: the ReportKernels, when preheating
+# The pool starts this long after the Models view has been answered, not inside that request:
+# warming holds the server's event loop in short stretches (under 1 s each, measured under load).
+WARM_AFTER_S = 3
+
+
+def warm_soon(settings) -> None:
+    """Start the report's kernel pool shortly: the Models view is open, "Open report" a click away."""
+    pool = settings.get(KERNELS)
+    if pool is not None and pool.manager is None:
+        from tornado.ioloop import IOLoop
+
+        IOLoop.current().call_later(WARM_AFTER_S, pool.warm)
 
 
 def handlers(serverapp, base_url: str) -> list[tuple]:
@@ -45,6 +58,7 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
         from .report_kernels import QUERY_ROUTE, QueryHandler, ReportKernels
 
         pool = ReportKernels(serverapp, NOTEBOOK, options, contents, voila)
+        serverapp.web_app.settings[KERNELS] = pool
         routes.append((url_path_join(base_url, QUERY_ROUTE), QueryHandler))
 
     class ReportPageHandler(TornadoVoilaHandler):
@@ -59,7 +73,7 @@ def handlers(serverapp, base_url: str) -> list[tuple]:
         @tornado.web.authenticated  # before warming: no kernel for a visitor without a login
         async def get(self, path=None):
             if pool is not None:
-                pool.warm()  # the first visit starts the pool and waits for its kernel
+                pool.warm()  # a visit before the Models view was opened starts the pool and waits
             await super().get(path)
 
         def should_use_rendered_notebook(self, notebook_data, pool_size, *args) -> bool:

@@ -241,6 +241,28 @@ def test_inside_the_jupyter_server_each_visit_gets_a_kernel_warmed_before_it(
             served.add(kernel)
 
 
+def test_opening_the_models_view_warms_a_kernel_before_the_first_report_visit(
+    report_store, reported, tmp_path, page
+):
+    import urllib.request
+
+    with jupyter_server(report_store, tmp_path) as (url, token):
+        ready = tmp_path / "ready"
+        models = urllib.request.Request(f"{url}mlops/api/models", headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(models, timeout=60) as answer:
+            assert "churn" in answer.read().decode()
+
+        def warm_kernels() -> set[str]:
+            return set(ready.read_text().split()) if ready.exists() else set()
+
+        # kernels write their id to a file once warm: nothing to subscribe to
+        warm = wait_for(warm_kernels, 120, 0.2, "a warm kernel after the models were listed")
+        page.goto(f"{url}mlops/report?model=churn&alias=champion&token={token}")
+        page.wait_for_selector("text=churn@champion is version 3")
+        config = page.evaluate("document.getElementById('jupyter-config-data').textContent")
+        assert json.loads(config)["kernelId"] in warm
+
+
 @pytest.mark.parametrize("where", ["mlops report", "jupyter server"])
 def test_the_text_shows_as_it_arrives_without_voilas_scripts_or_other_hosts(where, request, browser):
     """The summary must not wait for the charts: Voila's own template hides every output until the

@@ -90,6 +90,9 @@ class ModelsHandler(MlopsHandler):
         page = await self.call(
             service.models, q.filter, q.max_results, q.page_token, with_metrics=q.with_metrics
         )
+        from ..report_page import warm_soon
+
+        warm_soon(self.settings)  # "Open report" is a click away
         return page.to_dict()
 
     @api
