@@ -110,10 +110,12 @@ def _tracked(home: Path):
 
 
 @pytest.fixture(scope="module")
-def lab_server(tmp_path_factory) -> LabServer:
+def lab_server(request, tmp_path_factory) -> LabServer:
     """`jupyter lab` on a free port, token auth, a temp project with a fresh `.mlops/` store.
 
     One per test module: each module's tests see only the runs, models and jobs they made.
+    The report page's preheated kernel is off unless the module sets ``REPORT_PREHEAT = True``:
+    it would warm one (~200 MiB, seconds of CPU) beside every module that lists models.
     """
     from mlops_jupyter import _testing
 
@@ -134,7 +136,12 @@ def lab_server(tmp_path_factory) -> LabServer:
     config_dir = base / "config"
     config_dir.mkdir()
     (config_dir / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}}})
+        json.dumps(
+            {
+                "ServerApp": {"jpserver_extensions": {"mlops_jupyter": True}},
+                "MlopsJupyter": {"report_preheat": getattr(request.module, "REPORT_PREHEAT", False)},
+            }
+        )
     )
     settings_dir = base / "settings"
     notifications = settings_dir / "@jupyterlab" / "apputils-extension"
